@@ -1,0 +1,1 @@
+DEPS_test_sigv4 := src/common/sigv4.c
