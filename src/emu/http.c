@@ -1,0 +1,247 @@
+/*
+ * http.c - libmicrohttpd glue: body collection, routing, response writing,
+ * the request log line.
+ *
+ * Entry points: http_start, http_stop; accessors and response helpers used
+ * by handlers.  The route table is in route.c.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "../common/log.h"
+#include "emu.h"
+#include "route.h"
+
+/* A Kinesis PutRecords of 5 MiB grows by 4/3 in base64; Lambda payloads are
+ * 6 MB; DynamoDB requests are at most 16 MB. */
+#define HTTP_MAX_BODY (24u * 1024 * 1024)
+
+typedef struct http_ctx {
+    http_req req;
+    size_t cap;
+    bool too_large;
+    struct timespec start;
+} http_ctx;
+
+const char *http_req_header(const http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(const http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_resp_header(http_resp *resp, const char *name, const char *value)
+{
+    if (resp->nheaders >= HTTP_MAX_HEADERS)
+        return;
+    resp->headers[resp->nheaders].name = strdup(name);
+    resp->headers[resp->nheaders].value = strdup(value);
+    resp->nheaders++;
+}
+
+void http_resp_body(http_resp *resp, int status, const char *content_type, char *body,
+                    size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->body = body;
+    resp->body_len = len;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s", content_type);
+}
+
+void http_resp_json(http_resp *resp, int status, const char *content_type, json_t *value)
+{
+    char *s = json_dumps(value, JSON_COMPACT);
+    json_decref(value);
+    if (s == NULL) {
+        http_resp_text(resp, 500, "internal error: cannot serialise response");
+        return;
+    }
+    http_resp_body(resp, status, content_type, s, strlen(s));
+}
+
+void http_resp_text(http_resp *resp, int status, const char *text)
+{
+    http_resp_body(resp, status, "text/plain", strdup(text), strlen(text));
+}
+
+void http_request_id(char buf[37])
+{
+    /* Thread-local xorshift seeded once from the kernel: request ids need
+     * uniqueness, not secrecy, and a syscall per request is measurable. */
+    static __thread uint64_t s;
+    if (s == 0 && (getrandom(&s, sizeof s, 0) != sizeof s || s == 0))
+        s = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&s;
+    unsigned char b[16];
+    for (int i = 0; i < 16; i += 8) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        memcpy(b + i, &s, 8);
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+static double http_elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static enum MHD_Result http_send(struct MHD_Connection *conn, http_resp *resp)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        resp->body_len, resp->body ? resp->body : (char *)"", MHD_RESPMEM_MUST_FREE);
+    if (resp->body == NULL) {
+        MHD_destroy_response(r);
+        r = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    resp->body = NULL; /* now owned by libmicrohttpd */
+    if (resp->content_type[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    for (int i = 0; i < resp->nheaders; i++)
+        MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void http_resp_free(http_resp *resp)
+{
+    free(resp->body);
+    for (int i = 0; i < resp->nheaders; i++) {
+        free(resp->headers[i].name);
+        free(resp->headers[i].value);
+    }
+}
+
+/* Append an upload chunk; false once the body exceeds HTTP_MAX_BODY. */
+static bool http_collect(http_ctx *c, const char *data, size_t size)
+{
+    if (c->too_large || c->req.body_len + size > HTTP_MAX_BODY) {
+        c->too_large = true;
+        return false;
+    }
+    if (c->req.body_len + size + 1 > c->cap) {
+        size_t cap = c->cap ? c->cap : 4096;
+        while (cap < c->req.body_len + size + 1)
+            cap *= 2;
+        char *b = realloc(c->req.body, cap);
+        if (b == NULL) {
+            c->too_large = true;
+            return false;
+        }
+        c->req.body = b;
+        c->cap = cap;
+    }
+    memcpy(c->req.body + c->req.body_len, data, size);
+    c->req.body_len += size;
+    c->req.body[c->req.body_len] = '\0';
+    return true;
+}
+
+static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn,
+                                       const char *url, const char *method,
+                                       const char *version, const char *upload_data,
+                                       size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    emu_t *emu = cls;
+    http_ctx *c = *con_cls;
+    if (c == NULL) {
+        /* First call: headers only.  Allocate the per-request context. */
+        c = calloc(1, sizeof *c);
+        if (c == NULL)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &c->start);
+        c->req.conn = conn;
+        c->req.method = method;
+        c->req.path = url;
+        *con_cls = c;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        http_collect(c, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (c->req.body == NULL) {
+        c->req.body = calloc(1, 1);
+        if (c->req.body == NULL)
+            return MHD_NO;
+    }
+    http_resp resp = {.status = 500};
+    if (c->too_large)
+        route_too_large(emu, &c->req, &resp);
+    else
+        route_dispatch(emu, &c->req, &resp);
+    int status = resp.status;
+    enum MHD_Result ret = http_send(conn, &resp);
+    http_resp_free(&resp);
+    if (!emu->cfg.quiet)
+        log_info("%s %s %s %s %d %.2fms", method, url, c->req.log_op[0] ? c->req.log_op : "-",
+                 c->req.log_resource[0] ? c->req.log_resource : "-", status,
+                 http_elapsed_ms(&c->start));
+    return ret;
+}
+
+static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    http_ctx *c = *con_cls;
+    if (c == NULL)
+        return;
+    free(c->req.body);
+    free(c);
+    *con_cls = NULL;
+}
+
+int http_start(emu_t *emu, const char *host, int *port)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)*port)};
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+        log_error("invalid --host %s (an IPv4 address is expected)", host);
+        return -1;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+        0, NULL, NULL, http_on_request, emu, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, emu, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)1000, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+    if (d == NULL) {
+        log_error("cannot listen on %s:%d", host, *port);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    if (info != NULL)
+        *port = info->port;
+    emu->http = d;
+    return 0;
+}
+
+void http_stop(emu_t *emu)
+{
+    if (emu->http != NULL)
+        MHD_stop_daemon(emu->http);
+    emu->http = NULL;
+}

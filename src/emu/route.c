@@ -1,0 +1,74 @@
+/*
+ * route.c - the route table: method + path prefix (+ X-Amz-Target prefix
+ * for the JSON services on POST /) -> handler.
+ *
+ * Every service shares one port, as in LocalStack: DynamoDB and Kinesis
+ * by X-Amz-Target, Lambda by path.
+ */
+#include "route.h"
+
+#include <string.h>
+
+#include "ddb.h"
+#include "emu.h"
+
+static void route_health(emu_t *emu, http_req *req, http_resp *resp);
+
+static const struct route {
+    const char *method;   /* NULL = any */
+    const char *prefix;   /* path prefix; "/" with a target matches POST / exactly */
+    const char *target;   /* X-Amz-Target prefix, or NULL */
+    http_handler handler;
+} route_table[] = {
+    {"POST", "/", "DynamoDB_20120810.", ddb_http_handle},
+    {"GET", "/health", NULL, route_health},
+    {NULL, NULL, NULL, NULL} /* sentinel: 404 */
+};
+
+static void route_health(emu_t *emu, http_req *req, http_resp *resp)
+{
+    (void)req;
+    json_t *v = json_pack("{s:s, s:s, s:s}", "status", "ok", "version", EMU_VERSION, "storage",
+                          emu->cfg.in_memory ? "memory" : emu->cfg.db_path);
+    http_resp_json(resp, 200, "application/json", v);
+}
+
+static bool route_matches(const struct route *r, http_req *req)
+{
+    if (r->method != NULL && strcmp(r->method, req->method) != 0)
+        return false;
+    if (r->target != NULL) {
+        const char *t = http_req_header(req, "X-Amz-Target");
+        return strcmp(req->path, "/") == 0 && t != NULL &&
+               strncmp(t, r->target, strlen(r->target)) == 0;
+    }
+    return strncmp(req->path, r->prefix, strlen(r->prefix)) == 0;
+}
+
+void route_dispatch(emu_t *emu, http_req *req, http_resp *resp)
+{
+    for (const struct route *r = route_table; r->handler != NULL; r++) {
+        if (route_matches(r, req)) {
+            r->handler(emu, req, resp);
+            return;
+        }
+    }
+    if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0) {
+        /* A JSON-protocol call with a target nobody serves: answer in
+         * DynamoDB's dialect, the default service of this port. */
+        ddb_http_unknown(emu, req, resp);
+        return;
+    }
+    http_resp_json(resp, 404, "application/json",
+                   json_pack("{s:s, s:s}", "__type", "UnknownOperationException", "message",
+                             "No route for this method and path"));
+}
+
+void route_too_large(emu_t *emu, http_req *req, http_resp *resp)
+{
+    (void)emu;
+    (void)req;
+    http_resp_json(resp, 413, "application/json",
+                   json_pack("{s:s, s:s}", "__type", "RequestEntityTooLarge", "message",
+                             "Request body exceeds the server's limit"));
+}

@@ -1,0 +1,299 @@
+/*
+ * store.c - SQLite connections, schema, the group-commit writer thread and
+ * per-thread readers (see store.h for the contract).
+ */
+#include "store_int.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+
+#define STORE_BATCH_MAX 512
+
+typedef struct store_job {
+    store_fn fn;
+    void *arg;
+    err_t *err;
+    int rc;
+    bool done;
+    bool read_only;
+    struct store_job *next;
+} store_job;
+
+struct store {
+    char *path;                 /* NULL when in memory */
+    store_conn *writer;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t work;        /* jobs queued or stopping */
+    pthread_cond_t done;        /* a batch finished */
+    store_job *head, *tail;
+    bool stopping;
+    pthread_key_t reader_key;   /* per-thread read connection */
+    unsigned long commits, jobs;
+};
+
+/* Schemas of every service, applied at open in this order. */
+static const char *const store_schemas[] = {
+    store_schema_ddb,
+};
+
+int store_fail(store_conn *c, err_t *err)
+{
+    return err_set(err, ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(c->db));
+}
+
+sqlite3_stmt *store_stmt(store_conn *c, const char *sql, err_t *err)
+{
+    uintptr_t h = ((uintptr_t)sql >> 3) * 2654435761u;
+    for (unsigned i = 0; i < STORE_STMT_SLOTS; i++) {
+        unsigned slot = (unsigned)((h + i) % STORE_STMT_SLOTS);
+        if (c->stmts[slot].sql == sql) {
+            sqlite3_stmt *st = c->stmts[slot].stmt;
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return st;
+        }
+        if (c->stmts[slot].sql == NULL) {
+            sqlite3_stmt *st = NULL;
+            if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+                SQLITE_OK) {
+                store_fail(c, err);
+                return NULL;
+            }
+            c->stmts[slot].sql = sql;
+            c->stmts[slot].stmt = st;
+            return st;
+        }
+    }
+    err_set(err, ERR_INTERNAL, "statement cache full");
+    return NULL;
+}
+
+static int store_exec(store_conn *c, const char *sql, err_t *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(err, ERR_INTERNAL, "storage error: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void store_conn_close(store_conn *c)
+{
+    if (c == NULL)
+        return;
+    for (unsigned i = 0; i < STORE_STMT_SLOTS; i++)
+        sqlite3_finalize(c->stmts[i].stmt);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static store_conn *store_conn_open(store_t *s, bool writer, err_t *err)
+{
+    store_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        err_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    c->store = s;
+    const char *path = s->path ? s->path : ":memory:";
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+        err_set(err, ERR_INTERNAL, "cannot open database %s: %s", path,
+                c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(c->db, 10000);
+    /* synchronous=FULL in WAL mode: a commit is on disk before store_write
+     * returns, so kill -9 (or a power cut) loses no acknowledged write;
+     * group commit amortises the fsync. */
+    const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                   "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
+                                 : "PRAGMA cache_size=-16384; PRAGMA query_only=1;";
+    if (s->path != NULL && store_exec(c, pragmas, err) != 0)
+        goto fail;
+    return c;
+fail:
+    store_conn_close(c);
+    return NULL;
+}
+
+static void store_reader_free(void *p) { store_conn_close(p); }
+
+/* Run a batch of jobs in one transaction; each in its own savepoint. */
+static void store_run_batch(store_t *s, store_job *batch)
+{
+    store_conn *c = s->writer;
+    err_t berr = {0};
+    bool in_txn = store_exec(c, "BEGIN IMMEDIATE", &berr) == 0;
+    for (store_job *j = batch; j != NULL; j = j->next) {
+        if (!in_txn) {
+            j->rc = err_set(j->err, ERR_INTERNAL, "%s", berr.msg);
+            continue;
+        }
+        store_exec(c, "SAVEPOINT job", NULL);
+        j->rc = j->fn(c, j->arg, j->err);
+        if (j->rc != 0 && !sqlite3_get_autocommit(c->db))
+            store_exec(c, "ROLLBACK TO job", NULL);
+        if (sqlite3_get_autocommit(c->db)) {
+            /* SQLite rolled the whole transaction back (I/O error, full
+             * disk): nothing of this batch is durable. */
+            in_txn = false;
+            err_set(&berr, ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(c->db));
+            for (store_job *k = batch; k != j->next; k = k->next)
+                if (k->rc == 0)
+                    k->rc = err_set(k->err, ERR_INTERNAL, "%s", berr.msg);
+            continue;
+        }
+        store_exec(c, "RELEASE job", NULL);
+    }
+    if (in_txn && store_exec(c, "COMMIT", &berr) != 0) {
+        store_exec(c, "ROLLBACK", NULL);
+        for (store_job *j = batch; j != NULL; j = j->next)
+            if (j->rc == 0)
+                j->rc = err_set(j->err, ERR_INTERNAL, "%s", berr.msg);
+    }
+    s->commits++;
+}
+
+static void *store_writer_main(void *arg)
+{
+    store_t *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (s->head == NULL && !s->stopping)
+            pthread_cond_wait(&s->work, &s->mu);
+        if (s->head == NULL && s->stopping)
+            break;
+        /* Take up to STORE_BATCH_MAX queued jobs: they share one commit. */
+        store_job *batch = s->head, *last = batch;
+        int n = 1;
+        while (last->next != NULL && n < STORE_BATCH_MAX) {
+            last = last->next;
+            n++;
+        }
+        s->head = last->next;
+        if (s->head == NULL)
+            s->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->mu);
+        store_run_batch(s, batch);
+        pthread_mutex_lock(&s->mu);
+        s->jobs += (unsigned long)n;
+        for (store_job *j = batch; j != NULL;) {
+            store_job *next = j->next; /* j lives on a waiter's stack */
+            j->done = true;
+            j = next;
+        }
+        pthread_cond_broadcast(&s->done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static int store_submit(store_t *s, store_fn fn, void *arg, err_t *err, bool read_only)
+{
+    store_job job = {.fn = fn, .arg = arg, .err = err, .read_only = read_only};
+    pthread_mutex_lock(&s->mu);
+    if (s->tail)
+        s->tail->next = &job;
+    else
+        s->head = &job;
+    s->tail = &job;
+    pthread_cond_signal(&s->work);
+    while (!job.done)
+        pthread_cond_wait(&s->done, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    return job.rc;
+}
+
+int store_write(store_t *s, store_fn fn, void *arg, err_t *err)
+{
+    return store_submit(s, fn, arg, err, false);
+}
+
+int store_read(store_t *s, store_fn fn, void *arg, err_t *err)
+{
+    if (s->path == NULL) {
+        /* An in-memory database has a single connection: reads queue
+         * behind writes on the writer thread. */
+        return store_submit(s, fn, arg, err, true);
+    }
+    store_conn *c = pthread_getspecific(s->reader_key);
+    if (c == NULL) {
+        c = store_conn_open(s, false, err);
+        if (c == NULL)
+            return -1;
+        pthread_setspecific(s->reader_key, c);
+    }
+    if (store_exec(c, "BEGIN", err) != 0)
+        return -1;
+    int rc = fn(c, arg, err);
+    store_exec(c, "COMMIT", NULL);
+    return rc;
+}
+
+int store_open(const char *path, store_t **out, err_t *err)
+{
+    store_t *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->done, NULL);
+    pthread_key_create(&s->reader_key, store_reader_free);
+    s->path = path ? strdup(path) : NULL;
+    s->writer = store_conn_open(s, true, err);
+    if (s->writer == NULL)
+        goto fail;
+    for (size_t i = 0; i < sizeof store_schemas / sizeof *store_schemas; i++)
+        if (store_exec(s->writer, store_schemas[i], err) != 0)
+            goto fail;
+    if (pthread_create(&s->thread, NULL, store_writer_main, s) != 0) {
+        err_set(err, ERR_INTERNAL, "cannot start the writer thread");
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    store_conn_close(s->writer);
+    free(s->path);
+    free(s);
+    return -1;
+}
+
+void store_close(store_t *s)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = true;
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    if (s->path != NULL)
+        sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    store_conn_close(s->writer);
+    store_conn *c = pthread_getspecific(s->reader_key);
+    if (c != NULL) {
+        pthread_setspecific(s->reader_key, NULL);
+        store_conn_close(c);
+    }
+    pthread_key_delete(s->reader_key);
+    free(s->path);
+    free(s);
+}
+
+void store_stats(store_t *s, unsigned long *commits, unsigned long *jobs)
+{
+    pthread_mutex_lock(&s->mu);
+    *commits = s->commits;
+    *jobs = s->jobs;
+    pthread_mutex_unlock(&s->mu);
+}

@@ -1,0 +1,302 @@
+/*
+ * store_ddb.c - DynamoDB's tables and items in SQLite.
+ *
+ * ddb_tables: one row per table (namespaced by account and region), with
+ * its description as JSON and live item count and size.
+ * ddb_items: base-table rows (idx 0) and secondary-index rows (idx > 0)
+ * share one B-tree keyed by (tbl, idx, seg, hk, rk, pk): hk/rk are the
+ * memcmp-ordered key encodings, seg a 16-bit hash of hk (so a Scan runs in
+ * hash order and splits into segments), pk the base key of an index row
+ * (empty for base rows).  Table and attribute names are always bound
+ * parameters.
+ */
+#include "ddb.h"
+#include "store_int.h"
+
+#include <string.h>
+
+const char store_schema_ddb[] =
+    "CREATE TABLE IF NOT EXISTS ddb_tables("
+    "  id INTEGER PRIMARY KEY,"
+    "  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
+    "  meta TEXT NOT NULL,"
+    "  item_count INTEGER NOT NULL DEFAULT 0, size_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE(account, region, name));"
+    "CREATE TABLE IF NOT EXISTS ddb_items("
+    "  tbl INTEGER NOT NULL, idx INTEGER NOT NULL, seg INTEGER NOT NULL,"
+    "  hk BLOB NOT NULL, rk BLOB NOT NULL, pk BLOB NOT NULL, body TEXT NOT NULL,"
+    "  PRIMARY KEY(tbl, idx, seg, hk, rk, pk)) WITHOUT ROWID;";
+
+static const unsigned char store_empty[1];
+
+static void store_bind_blob(sqlite3_stmt *st, int i, const unsigned char *p, size_t n)
+{
+    sqlite3_bind_blob64(st, i, p ? (const void *)p : (const void *)store_empty, n,
+                        SQLITE_STATIC);
+}
+
+int store_ddb_table_load(store_conn *c, const char *account, const char *region,
+                         const char *name, ddb_table *out, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, meta, item_count, size_bytes FROM ddb_tables "
+           "WHERE account = ?1 AND region = ?2 AND name = ?3", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (rc != SQLITE_ROW)
+        return store_fail(c, err);
+    json_t *meta = json_loadb((const char *)sqlite3_column_text(st, 1),
+                              (size_t)sqlite3_column_bytes(st, 1), 0, NULL);
+    if (meta == NULL)
+        return err_set(err, ERR_INTERNAL, "corrupt table description for %s", name);
+    if (ddb_table_from_meta(out, sqlite3_column_int64(st, 0), meta, err) != 0)
+        return -1;
+    out->item_count = sqlite3_column_int64(st, 2);
+    out->size_bytes = sqlite3_column_int64(st, 3);
+    return 0;
+}
+
+int store_ddb_table_insert(store_conn *c, const char *account, const char *region,
+                           const char *name, const char *meta, int64_t *id, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT INTO ddb_tables(account, region, name, meta) VALUES (?1, ?2, ?3, ?4)", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, meta, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return err_set(err, ERR_DDB_RESOURCE_IN_USE, "Table already exists: %s", name);
+    if (rc != SQLITE_DONE)
+        return store_fail(c, err);
+    *id = sqlite3_last_insert_rowid(c->db);
+    return 0;
+}
+
+int store_ddb_table_set_meta(store_conn *c, int64_t id, const char *meta, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE ddb_tables SET meta = ?2 WHERE id = ?1", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, meta, -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+int store_ddb_table_delete(store_conn *c, int64_t id, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(c, "DELETE FROM ddb_items WHERE tbl = ?1", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(c, err);
+    st = store_stmt(c, "DELETE FROM ddb_tables WHERE id = ?1", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+json_t *store_ddb_table_names(store_conn *c, const char *account, const char *region,
+                              const char *after, int limit, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT name FROM ddb_tables WHERE account = ?1 AND region = ?2 AND name > ?3 "
+           "ORDER BY name LIMIT ?4", err);
+    if (st == NULL)
+        return NULL;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, after ? after : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, limit);
+    json_t *names = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(names, json_string((const char *)sqlite3_column_text(st, 0)));
+    if (rc != SQLITE_DONE) {
+        json_decref(names);
+        store_fail(c, err);
+        return NULL;
+    }
+    return names;
+}
+
+int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
+                       const unsigned char *pk, size_t pk_len, json_t **item, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND seg = ?3 AND hk = ?4 "
+           "AND rk = ?5 AND pk = ?6", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, tbl);
+    sqlite3_bind_int(st, 2, idx);
+    sqlite3_bind_int(st, 3, (int)k->seg);
+    store_bind_blob(st, 4, k->hk, k->hk_len);
+    store_bind_blob(st, 5, k->rk, k->rk_len);
+    store_bind_blob(st, 6, pk, pk_len);
+    *item = NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return store_fail(c, err);
+    *item = json_loadb((const char *)sqlite3_column_text(st, 0),
+                       (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    if (*item == NULL)
+        return err_set(err, ERR_INTERNAL, "corrupt item");
+    return 0;
+}
+
+int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
+                       const unsigned char *pk, size_t pk_len, const char *body, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT OR REPLACE INTO ddb_items(tbl, idx, seg, hk, rk, pk, body) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, tbl);
+    sqlite3_bind_int(st, 2, idx);
+    sqlite3_bind_int(st, 3, (int)k->seg);
+    store_bind_blob(st, 4, k->hk, k->hk_len);
+    store_bind_blob(st, 5, k->rk, k->rk_len);
+    store_bind_blob(st, 6, pk, pk_len);
+    sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+int store_ddb_item_delete(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
+                          const unsigned char *pk, size_t pk_len, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "DELETE FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND seg = ?3 AND hk = ?4 "
+           "AND rk = ?5 AND pk = ?6", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, tbl);
+    sqlite3_bind_int(st, 2, idx);
+    sqlite3_bind_int(st, 3, (int)k->seg);
+    store_bind_blob(st, 4, k->hk, k->hk_len);
+    store_bind_blob(st, 5, k->rk, k->rk_len);
+    store_bind_blob(st, 6, pk, pk_len);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+int store_ddb_index_drop(store_conn *c, int64_t tbl, int idx, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(c, "DELETE FROM ddb_items WHERE tbl = ?1 AND idx = ?2", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, tbl);
+    sqlite3_bind_int(st, 2, idx);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+int store_ddb_index_counts(store_conn *c, int64_t tbl, int idx, int64_t *count,
+                           int64_t *bytes)
+{
+    *count = *bytes = 0;
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT count(*), coalesce(sum(length(body)), 0) FROM ddb_items "
+           "WHERE tbl = ?1 AND idx = ?2", NULL);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, tbl);
+    sqlite3_bind_int(st, 2, idx);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return -1;
+    *count = sqlite3_column_int64(st, 0);
+    *bytes = sqlite3_column_int64(st, 1);
+    return 0;
+}
+
+int store_ddb_counts_add(store_conn *c, int64_t tbl, int64_t items, int64_t bytes,
+                         err_t *err)
+{
+    if (items == 0 && bytes == 0)
+        return 0;
+    sqlite3_stmt *st = store_stmt(
+        c, "UPDATE ddb_tables SET item_count = item_count + ?2, size_bytes = size_bytes + ?3 "
+           "WHERE id = ?1", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, tbl);
+    sqlite3_bind_int64(st, 2, items);
+    sqlite3_bind_int64(st, 3, bytes);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+/* Larger than any valid key encoding (keys are at most 2048 bytes). */
+static const unsigned char store_key_max[2100] = {[0 ... 2099] = 0xff};
+
+static sqlite3_stmt *store_range_stmt(store_conn *c, const ddb_range *r, err_t *err)
+{
+    sqlite3_stmt *st;
+    if (r->hk.p != NULL) {
+        st = r->forward
+                 ? store_stmt(c, "SELECT body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
+                                 "seg = ?3 AND hk = ?4 AND (rk, pk) >= (?5, ?6) AND "
+                                 "(rk, pk) < (?7, ?8) ORDER BY rk, pk", err)
+                 : store_stmt(c, "SELECT body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
+                                 "seg = ?3 AND hk = ?4 AND (rk, pk) >= (?5, ?6) AND "
+                                 "(rk, pk) < (?7, ?8) ORDER BY rk DESC, pk DESC", err);
+        if (st == NULL)
+            return NULL;
+        sqlite3_bind_int(st, 3, (int)r->seg);
+        store_bind_blob(st, 4, r->hk.p, r->hk.n);
+        store_bind_blob(st, 5, r->lo_rk.p, r->lo_rk.n);
+        store_bind_blob(st, 6, r->lo_pk.p, r->lo_pk.n);
+        if (r->hi_rk.p != NULL) {
+            store_bind_blob(st, 7, r->hi_rk.p, r->hi_rk.n);
+            store_bind_blob(st, 8, r->hi_pk.p, r->hi_pk.n);
+        } else {
+            store_bind_blob(st, 7, store_key_max, sizeof store_key_max);
+            store_bind_blob(st, 8, NULL, 0);
+        }
+    } else {
+        st = store_stmt(c, "SELECT body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
+                           "(seg, hk, rk, pk) >= (?3, ?4, ?5, ?6) AND seg <= ?7 "
+                           "ORDER BY seg, hk, rk, pk", err);
+        if (st == NULL)
+            return NULL;
+        sqlite3_bind_int(st, 3, (int)r->scan_seg);
+        store_bind_blob(st, 4, r->scan_hk.p, r->scan_hk.n);
+        store_bind_blob(st, 5, r->scan_rk.p, r->scan_rk.n);
+        store_bind_blob(st, 6, r->scan_pk.p, r->scan_pk.n);
+        sqlite3_bind_int(st, 7, (int)r->seg_hi);
+    }
+    sqlite3_bind_int64(st, 1, r->tbl);
+    sqlite3_bind_int(st, 2, r->idx);
+    return st;
+}
+
+int store_ddb_range(store_conn *c, const ddb_range *r, ddb_row_fn fn, void *arg, err_t *err)
+{
+    sqlite3_stmt *st = store_range_stmt(c, r, err);
+    if (st == NULL)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int frc = fn(arg, (const char *)sqlite3_column_text(st, 0),
+                     (size_t)sqlite3_column_bytes(st, 0), err);
+        if (frc != 0) {
+            sqlite3_reset(st);
+            return frc < 0 ? -1 : 0;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        return store_fail(c, err);
+    sqlite3_reset(st);
+    return 0;
+}

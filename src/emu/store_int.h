@@ -1,0 +1,31 @@
+/*
+ * store_int.h - for store*.c only: the connection type and the statement
+ * cache.  The single place (with store.c) that exposes sqlite3.h.
+ */
+#ifndef EMU_STORE_INT_H
+#define EMU_STORE_INT_H
+
+#include <sqlite3.h>
+#include "store.h"
+
+#define STORE_STMT_SLOTS 256
+
+struct store_conn {
+    sqlite3 *db;
+    struct store *store;
+    /* Prepared statements cached by the address of their SQL text, which
+     * is always a string literal: open addressing on the pointer. */
+    struct { const char *sql; sqlite3_stmt *stmt; } stmts[STORE_STMT_SLOTS];
+};
+
+/* A prepared, reset statement for sql (a string literal); NULL with err
+ * set on failure.  The statement stays owned by the connection. */
+sqlite3_stmt *store_stmt(store_conn *c, const char *sql, err_t *err);
+
+/* Fill err from the connection's last SQLite error (internal error). */
+int store_fail(store_conn *c, err_t *err);
+
+/* Each service's schema, created at open (store_<service>.c). */
+extern const char store_schema_ddb[];
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * svc.c - the AWS JSON protocol engine (see svc.h).
+ */
+#include "svc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/crc32.h"
+#include "../common/log.h"
+
+static int svc_op_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const svc_op *)elem)->name);
+}
+
+/* Finish the response: body, content type, request id, checksum. */
+static void svc_reply(const svc *s, http_resp *resp, int status, char *body)
+{
+    char rid[37];
+    http_request_id(rid);
+    size_t len = strlen(body);
+    http_resp_body(resp, status, s->content_type, body, len);
+    http_resp_header(resp, "x-amzn-RequestId", rid);
+    if (s->crc32) {
+        char crc[16];
+        snprintf(crc, sizeof crc, "%u", crc32_compute(body, len));
+        http_resp_header(resp, "x-amz-crc32", crc);
+    }
+}
+
+void svc_error(const svc *s, http_resp *resp, err_t *err)
+{
+    if (err->code == ERR_INTERNAL || err->code == ERR_NONE)
+        err->code = s->internal;
+    json_t *body = err->extra ? err->extra : json_object();
+    err->extra = NULL;
+    json_object_set_new(body, "__type", json_string(err_type(err->code)));
+    if (err->msg[0])
+        json_object_set_new(body, "message", json_string(err->msg));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    int status = err_http_status(err->code);
+    if (status >= 500)
+        log_error("%s: %s", err_type(err->code), err->msg);
+    svc_reply(s, resp, status, text ? text : strdup("{}"));
+    err_clear(err);
+}
+
+void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
+{
+    err_t err = {0};
+    json_t *in = NULL, *out = NULL;
+    const char *target = http_req_header(req, "X-Amz-Target");
+    const char *opname = target ? target + strlen(s->target_prefix) : "";
+    snprintf(req->log_op, sizeof req->log_op, "%s", opname);
+
+    const svc_op *op = bsearch(opname, s->ops, s->nops, sizeof *s->ops, svc_op_cmp);
+    if (op == NULL) {
+        err_set(&err, s->unknown_operation, "%s", "");
+        err.msg[0] = '\0';
+        goto fail;
+    }
+    json_error_t jerr;
+    in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (in == NULL || !json_is_object(in)) {
+        err_set(&err, s->serialization, "%s",
+                in == NULL ? "Start of structure or map found where not expected." :
+                             "Unexpected value type in payload");
+        goto fail;
+    }
+    json_t *res = json_object_get(in, s->resource_key);
+    if (json_is_string(res))
+        snprintf(req->log_resource, sizeof req->log_resource, "%s", json_string_value(res));
+    if (op->validate != NULL && op->validate(in, &err) != 0)
+        goto fail;
+    out = op->execute(emu, in, &err);
+    if (out == NULL)
+        goto fail;
+    json_decref(in);
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    if (text == NULL) {
+        err_set(&err, s->serialization, "cannot serialise response");
+        svc_error(s, resp, &err);
+        return;
+    }
+    svc_reply(s, resp, 200, text);
+    return;
+fail:
+    json_decref(in);
+    svc_error(s, resp, &err);
+}
