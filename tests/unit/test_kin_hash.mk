@@ -1,0 +1,1 @@
+DEPS_test_kin_hash := src/emu/kin_hash.c
