@@ -5,6 +5,7 @@
 #ifndef EMU_DDB_SCHEMA_H
 #define EMU_DDB_SCHEMA_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include "../common/err.h"
 

@@ -1,0 +1,280 @@
+/*
+ * ddb_item.c - single-item actions: PutItem, GetItem, UpdateItem,
+ * DeleteItem.  Each validates the request's shape, parses its expressions,
+ * then runs one storage job: conditions are evaluated against the item as
+ * stored inside the same write transaction, so check-and-write is atomic.
+ */
+#include "ddb_item.h"
+
+#include <string.h>
+
+#include "av.h"
+
+#define VFAIL(...) err_set(err, ERR_DDB_VALIDATION, __VA_ARGS__)
+
+typedef struct ddb_item_job {
+    emu_t *emu;
+    json_t *req;
+    ddb_exprs x;
+    json_t *old;     /* the item before (owned) */
+    json_t *item;    /* the item after (owned), or the read item */
+} ddb_item_job;
+
+static int ddb_require_object(json_t *req, const char *member, const char *field, err_t *err)
+{
+    json_t *v = json_object_get(req, member);
+    if (v == NULL || json_is_null(v))
+        return VFAIL("1 validation error detected: Value null at '%s' failed to satisfy "
+                     "constraint: Member must not be null", field);
+    if (!json_is_object(v))
+        return err_set(err, ERR_DDB_SERIALIZATION,
+                       "Start of structure or map found where not expected.");
+    return av_validate_item(v, err);
+}
+
+static void ddb_job_free(ddb_item_job *j)
+{
+    ddb_exprs_free(&j->x);
+    json_decref(j->old);
+    json_decref(j->item);
+}
+
+/* Attributes + ConsumedCapacity for a write's response. */
+static json_t *ddb_write_response(ddb_item_job *j, const char *rv, json_t *updated_names)
+{
+    json_t *out = json_object();
+    json_t *attrs = NULL;
+    if (rv != NULL && strcmp(rv, "ALL_OLD") == 0 && j->old != NULL)
+        attrs = json_incref(j->old);
+    else if (rv != NULL && strcmp(rv, "ALL_NEW") == 0 && j->item != NULL)
+        attrs = json_incref(j->item);
+    else if (rv != NULL && strncmp(rv, "UPDATED_", 8) == 0) {
+        json_t *src = strcmp(rv, "UPDATED_OLD") == 0 ? j->old : j->item;
+        attrs = json_object();
+        size_t i;
+        json_t *n;
+        json_array_foreach(updated_names, i, n) {
+            json_t *v = json_object_get(src, json_string_value(n));
+            if (v != NULL)
+                json_object_set(attrs, json_string_value(n), v);
+        }
+    }
+    if (attrs != NULL && json_object_size(attrs) > 0)
+        json_object_set_new(out, "Attributes", attrs);
+    else
+        json_decref(attrs);
+    size_t bytes = j->item ? av_item_size(j->item) : j->old ? av_item_size(j->old) : 0;
+    json_t *cc = ddb_consumed(j->req, json_string_value(json_object_get(j->req, "TableName")),
+                              ddb_units(bytes, true, true), true);
+    if (cc != NULL)
+        json_object_set_new(out, "ConsumedCapacity", cc);
+    return out;
+}
+
+/* ---- PutItem ---- */
+
+int ddb_put_item_validate(json_t *req, err_t *err)
+{
+    if (ddb_check_table_name(req, "TableName", err) != 0 ||
+        ddb_require_object(req, "Item", "item", err) != 0)
+        return -1;
+    return ddb_check_return_values(req, false, err);
+}
+
+static int ddb_put_run(store_conn *c, void *arg, err_t *err)
+{
+    ddb_item_job *j = arg;
+    ddb_table t;
+    ddb_key k = {0};
+    int rc = -1;
+    if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), &t,
+                      err) != 0)
+        return -1;
+    if (ddb_item_check(&t, j->item, err) != 0 || ddb_key_from_item(&t, j->item, &k, err) != 0 ||
+        ddb_item_load(c, &t, &k, &j->old, err) != 0 ||
+        ddb_exprs_check(&j->x, j->req, j->old, err) != 0)
+        goto out;
+    rc = ddb_item_store(c, &t, &k, j->old, j->item, err);
+out:
+    ddb_key_free(&k);
+    ddb_table_free(&t);
+    return rc;
+}
+
+json_t *ddb_put_item(emu_t *emu, json_t *req, err_t *err)
+{
+    ddb_item_job j = {.emu = emu, .req = req};
+    json_t *out = NULL;
+    if (ddb_exprs_parse(req, DDB_X_CONDITION, NULL, &j.x, err) != 0)
+        goto out;
+    j.item = json_incref(json_object_get(req, "Item"));
+    if (store_write(emu->store, ddb_put_run, &j, err) != 0)
+        goto out;
+    json_decref(j.item);
+    j.item = NULL; /* PutItem never returns the new item */
+    out = ddb_write_response(&j, json_string_value(json_object_get(req, "ReturnValues")), NULL);
+out:
+    ddb_job_free(&j);
+    return out;
+}
+
+/* ---- GetItem ---- */
+
+int ddb_get_item_validate(json_t *req, err_t *err)
+{
+    if (ddb_check_table_name(req, "TableName", err) != 0)
+        return -1;
+    return ddb_require_object(req, "Key", "key", err);
+}
+
+static int ddb_get_run(store_conn *c, void *arg, err_t *err)
+{
+    ddb_item_job *j = arg;
+    ddb_table t;
+    ddb_key k;
+    if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), &t,
+                      err) != 0)
+        return -1;
+    int rc = ddb_key_from_key(&t, json_object_get(j->req, "Key"), &k, err);
+    if (rc == 0) {
+        rc = ddb_item_load(c, &t, &k, &j->item, err);
+        ddb_key_free(&k);
+    }
+    ddb_table_free(&t);
+    return rc;
+}
+
+json_t *ddb_get_item(emu_t *emu, json_t *req, err_t *err)
+{
+    ddb_item_job j = {.emu = emu, .req = req};
+    json_t *out = NULL;
+    if (ddb_exprs_parse(req, DDB_X_PROJECTION, NULL, &j.x, err) != 0 ||
+        store_read(emu->store, ddb_get_run, &j, err) != 0)
+        goto out;
+    out = json_object();
+    bool consistent = json_is_true(json_object_get(req, "ConsistentRead"));
+    size_t bytes = j.item ? av_item_size(j.item) : 0;
+    if (j.item != NULL)
+        json_object_set_new(out, "Item", j.x.proj ? expr_project(j.x.proj, j.item)
+                                                  : json_incref(j.item));
+    json_t *cc = ddb_consumed(req, json_string_value(json_object_get(req, "TableName")),
+                              ddb_units(bytes, false, consistent), false);
+    if (cc != NULL)
+        json_object_set_new(out, "ConsumedCapacity", cc);
+out:
+    ddb_job_free(&j);
+    return out;
+}
+
+/* ---- UpdateItem ---- */
+
+int ddb_update_item_validate(json_t *req, err_t *err)
+{
+    if (ddb_check_table_name(req, "TableName", err) != 0 ||
+        ddb_require_object(req, "Key", "key", err) != 0)
+        return -1;
+    return ddb_check_return_values(req, true, err);
+}
+
+/* An update must not touch the key attributes. */
+static int ddb_update_keys_untouched(const ddb_table *t, json_t *names, err_t *err)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        const char *s = json_string_value(n);
+        if (strcmp(s, t->hash) == 0 || (t->range[0] && strcmp(s, t->range) == 0))
+            return VFAIL("One or more parameter values were invalid: Cannot update attribute "
+                         "%s. This attribute is part of the key", s);
+    }
+    return 0;
+}
+
+static int ddb_update_run(store_conn *c, void *arg, err_t *err)
+{
+    ddb_item_job *j = arg;
+    ddb_table t;
+    ddb_key k = {0};
+    int rc = -1;
+    json_t *key = json_object_get(j->req, "Key");
+    json_t *names = j->x.update ? expr_update_attributes(j->x.update) : json_array();
+    if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), &t,
+                      err) != 0) {
+        json_decref(names);
+        return -1;
+    }
+    if (ddb_key_from_key(&t, key, &k, err) != 0 ||
+        ddb_update_keys_untouched(&t, names, err) != 0 ||
+        ddb_item_load(c, &t, &k, &j->old, err) != 0 ||
+        ddb_exprs_check(&j->x, j->req, j->old, err) != 0)
+        goto out;
+    j->item = j->old ? json_deep_copy(j->old) : json_deep_copy(key);
+    if (j->x.update != NULL && expr_apply_update(j->x.update, j->item, err) != 0)
+        goto out;
+    if (ddb_item_check(&t, j->item, err) != 0)
+        goto out;
+    rc = ddb_item_store(c, &t, &k, j->old, j->item, err);
+out:
+    json_decref(names);
+    ddb_key_free(&k);
+    ddb_table_free(&t);
+    return rc;
+}
+
+json_t *ddb_update_item(emu_t *emu, json_t *req, err_t *err)
+{
+    ddb_item_job j = {.emu = emu, .req = req};
+    json_t *out = NULL;
+    if (ddb_exprs_parse(req, DDB_X_CONDITION | DDB_X_UPDATE, NULL, &j.x, err) != 0 ||
+        store_write(emu->store, ddb_update_run, &j, err) != 0)
+        goto out;
+    json_t *names = j.x.update ? expr_update_attributes(j.x.update) : json_array();
+    out = ddb_write_response(&j, json_string_value(json_object_get(req, "ReturnValues")), names);
+    json_decref(names);
+out:
+    ddb_job_free(&j);
+    return out;
+}
+
+/* ---- DeleteItem ---- */
+
+int ddb_delete_item_validate(json_t *req, err_t *err)
+{
+    if (ddb_check_table_name(req, "TableName", err) != 0 ||
+        ddb_require_object(req, "Key", "key", err) != 0)
+        return -1;
+    return ddb_check_return_values(req, false, err);
+}
+
+static int ddb_delete_run(store_conn *c, void *arg, err_t *err)
+{
+    ddb_item_job *j = arg;
+    ddb_table t;
+    ddb_key k = {0};
+    int rc = -1;
+    if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), &t,
+                      err) != 0)
+        return -1;
+    if (ddb_key_from_key(&t, json_object_get(j->req, "Key"), &k, err) != 0 ||
+        ddb_item_load(c, &t, &k, &j->old, err) != 0 ||
+        ddb_exprs_check(&j->x, j->req, j->old, err) != 0)
+        goto out;
+    rc = ddb_item_store(c, &t, &k, j->old, NULL, err);
+out:
+    ddb_key_free(&k);
+    ddb_table_free(&t);
+    return rc;
+}
+
+json_t *ddb_delete_item(emu_t *emu, json_t *req, err_t *err)
+{
+    ddb_item_job j = {.emu = emu, .req = req};
+    json_t *out = NULL;
+    if (ddb_exprs_parse(req, DDB_X_CONDITION, NULL, &j.x, err) != 0 ||
+        store_write(emu->store, ddb_delete_run, &j, err) != 0)
+        goto out;
+    out = ddb_write_response(&j, json_string_value(json_object_get(req, "ReturnValues")), NULL);
+out:
+    ddb_job_free(&j);
+    return out;
+}

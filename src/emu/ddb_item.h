@@ -1,0 +1,67 @@
+/*
+ * ddb_item.h - what the item-writing actions share (PutItem, UpdateItem,
+ * DeleteItem, BatchWriteItem, TransactWriteItems) and the request
+ * expression bundle every data action parses.
+ */
+#ifndef EMU_DDB_ITEM_H
+#define EMU_DDB_ITEM_H
+
+#include "ddb.h"
+#include "expr.h"
+
+/* --- ddb_write.c: storage of one item with its index rows --- */
+
+/* The stored item at key k (new reference) or NULL when absent. */
+int ddb_item_load(store_conn *c, const ddb_table *t, const ddb_key *k, json_t **item,
+                  err_t *err);
+/* Check that item may be stored in t: key attributes and index key types
+ * against the schema, size <= 400 KB.  No storage I/O. */
+int ddb_item_check(const ddb_table *t, json_t *item, err_t *err);
+/* Replace the item at k (old = its current value or NULL) with item
+ * (NULL = delete): base row, every index row, live counters.  item must
+ * have passed ddb_item_check. */
+int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const json_t *old,
+                   const json_t *item, err_t *err);
+
+/* --- ddb_expr.c: the expressions of one request --- */
+
+enum {
+    DDB_X_CONDITION = 1,   /* ConditionExpression | Expected (+ConditionalOperator) */
+    DDB_X_UPDATE = 2,      /* UpdateExpression | AttributeUpdates */
+    DDB_X_PROJECTION = 4,  /* ProjectionExpression | AttributesToGet */
+    DDB_X_FILTER = 8,      /* FilterExpression | QueryFilter/ScanFilter */
+    DDB_X_KEY = 16,        /* KeyConditionExpression | KeyConditions: parsed later by
+                              ddb_exprs_key(), unused names/values checked then */
+};
+
+typedef struct ddb_exprs {
+    expr_ctx ctx;
+    expr_t *cond, *update, *proj, *filter;   /* NULL when absent; owned */
+    unsigned which;
+} ddb_exprs;
+
+/* Parse the expressions of req selected by `which` (legacy parameters
+ * translated), with DynamoDB's checks: expression and non-expression
+ * parameters not mixed, names/values only with expressions, values valid,
+ * and (unless DDB_X_KEY) no unused names or values. */
+int ddb_exprs_parse(json_t *req, unsigned which, const char *filter_param, ddb_exprs *x,
+                    err_t *err);
+/* Query: parse the key condition for an index's keys, then check unused. */
+int ddb_exprs_key(ddb_exprs *x, json_t *req, const char *hash, const char *range,
+                  expr_key_cond *kc, err_t *err);
+void ddb_exprs_free(ddb_exprs *x);
+
+/* Evaluate x->cond against old (NULL = absent); ConditionalCheckFailed
+ * with "The conditional request failed" (and Item when req asks
+ * ReturnValuesOnConditionCheckFailure=ALL_OLD) when false. */
+int ddb_exprs_check(const ddb_exprs *x, json_t *req, const json_t *old, err_t *err);
+
+/* ReturnValues member of req checked against the allowed set for an
+ * action ("NONE ALL_OLD" for PutItem/DeleteItem, all five for UpdateItem). */
+int ddb_check_return_values(json_t *req, bool update, err_t *err);
+
+/* Capacity units of an item of `bytes` size: writes per 1 KB, reads per
+ * 4 KB (halved when eventually consistent). */
+double ddb_units(size_t bytes, bool write, bool consistent);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * ddb_write.c - storing one item with its secondary-index rows and the
+ * table's live counters, in the caller's write job.
+ */
+#include "ddb_item.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "av.h"
+
+int ddb_item_load(store_conn *c, const ddb_table *t, const ddb_key *k, json_t **item,
+                  err_t *err)
+{
+    return store_ddb_item_get(c, t->id, 0, k, NULL, 0, item, err);
+}
+
+int ddb_item_check(const ddb_table *t, json_t *item, err_t *err)
+{
+    ddb_key k;
+    if (ddb_key_from_item(t, item, &k, err) != 0)
+        return -1;
+    ddb_key_free(&k);
+    for (int i = 0; i < t->nidx; i++) {
+        int rc = ddb_key_for_index(t, &t->idx[i], item, &k, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            ddb_key_free(&k);
+    }
+    if (av_item_size(item) > AV_ITEM_MAX_BYTES)
+        return err_set(err, ERR_DDB_VALIDATION,
+                       "Item size has exceeded the maximum allowed size");
+    return 0;
+}
+
+/* The base key as index rows store it: length-prefixed hk then rk, so
+ * two different keys never share an encoding. */
+static unsigned char *ddb_pk_encode(const ddb_key *k, size_t *len)
+{
+    *len = 4 + k->hk_len + k->rk_len;
+    unsigned char *p = malloc(*len);
+    if (p == NULL)
+        return NULL;
+    p[0] = (unsigned char)(k->hk_len >> 24);
+    p[1] = (unsigned char)(k->hk_len >> 16);
+    p[2] = (unsigned char)(k->hk_len >> 8);
+    p[3] = (unsigned char)k->hk_len;
+    memcpy(p + 4, k->hk, k->hk_len);
+    if (k->rk_len)
+        memcpy(p + 4 + k->hk_len, k->rk, k->rk_len);
+    return p;
+}
+
+/* Remove (item == NULL) or write the rows of one index for one item. */
+static int ddb_index_row(store_conn *c, const ddb_table *t, const ddb_index *ix,
+                         const unsigned char *pk, size_t pk_len, const json_t *item,
+                         bool remove, err_t *err)
+{
+    ddb_key ik;
+    int rc = ddb_key_for_index(t, ix, item, &ik, err);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0; /* not in this sparse index */
+    if (remove) {
+        rc = store_ddb_item_delete(c, t->id, ix->id, &ik, pk, pk_len, err);
+    } else {
+        json_t *proj = ddb_index_project(t, ix, item);
+        char *body = json_dumps(proj, JSON_COMPACT);
+        json_decref(proj);
+        rc = body ? store_ddb_item_put(c, t->id, ix->id, &ik, pk, pk_len, body, err)
+                  : err_set(err, ERR_INTERNAL, "out of memory");
+        free(body);
+    }
+    ddb_key_free(&ik);
+    return rc;
+}
+
+int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const json_t *old,
+                   const json_t *item, err_t *err)
+{
+    int rc = -1;
+    char *body = NULL;
+    size_t pk_len = 0;
+    unsigned char *pk = NULL;
+    if (t->nidx > 0 && (pk = ddb_pk_encode(k, &pk_len)) == NULL)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    for (int i = 0; i < t->nidx && old != NULL; i++)
+        if (ddb_index_row(c, t, &t->idx[i], pk, pk_len, old, true, err) != 0)
+            goto out;
+    int64_t old_size = old ? (int64_t)av_item_size(old) : 0;
+    if (item == NULL) {
+        if (old != NULL && (store_ddb_item_delete(c, t->id, 0, k, NULL, 0, err) != 0 ||
+                            store_ddb_counts_add(c, t->id, -1, -old_size, err) != 0))
+            goto out;
+        rc = 0;
+        goto out;
+    }
+    body = json_dumps(item, JSON_COMPACT);
+    if (body == NULL) {
+        err_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (store_ddb_item_put(c, t->id, 0, k, NULL, 0, body, err) != 0 ||
+        store_ddb_counts_add(c, t->id, old ? 0 : 1, (int64_t)av_item_size(item) - old_size,
+                             err) != 0)
+        goto out;
+    for (int i = 0; i < t->nidx; i++)
+        if (ddb_index_row(c, t, &t->idx[i], pk, pk_len, item, false, err) != 0)
+            goto out;
+    rc = 0;
+out:
+    free(body);
+    free(pk);
+    return rc;
+}

@@ -1,0 +1,239 @@
+"""DynamoDB tables and single-item actions through boto3, raw HTTP and the AWS CLI."""
+import binascii
+import json
+import subprocess
+import urllib.request
+from decimal import Decimal
+
+import botocore.exceptions
+import pytest
+
+
+def make_table(ddb, name="faces", range_key=None, **extra):
+    keys = [{"AttributeName": "id", "KeyType": "HASH"}]
+    defs = [{"AttributeName": "id", "AttributeType": "S"}]
+    if range_key:
+        keys.append({"AttributeName": range_key, "KeyType": "RANGE"})
+        defs.append({"AttributeName": range_key, "AttributeType": "N"})
+    return ddb.create_table(TableName=name, KeySchema=keys, AttributeDefinitions=defs,
+                            BillingMode="PAY_PER_REQUEST", **extra)
+
+
+def error_of(exc_info):
+    e = exc_info.value.response["Error"]
+    return e["Code"], e["Message"]
+
+
+def raw(emu, target, body, prefix="DynamoDB_20120810"):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(emu.endpoint + "/", data=data, method="POST", headers={
+        "X-Amz-Target": prefix + "." + target,
+        "Content-Type": "application/x-amz-json-1.0"})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def test_create_describe_list_delete(ddb):
+    d = make_table(ddb)["TableDescription"]
+    assert d["TableStatus"] == "ACTIVE"
+    assert d["TableArn"].endswith(":table/faces")
+    assert d["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ddb.get_waiter("table_exists").wait(TableName="faces", WaiterConfig={"Delay": 1, "MaxAttempts": 2})
+    t = ddb.describe_table(TableName="faces")["Table"]
+    assert t["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert t["ItemCount"] == 0
+    assert isinstance(t["CreationDateTime"].year, int)
+    assert ddb.list_tables()["TableNames"] == ["faces"]
+    ddb.delete_table(TableName="faces")
+    assert ddb.list_tables()["TableNames"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.describe_table(TableName="faces")
+    assert error_of(ei) == ("ResourceNotFoundException", "Requested resource not found")
+
+
+def test_create_duplicate_and_list_pagination(ddb):
+    for n in ["t-c", "t-a", "t-b"]:
+        make_table(ddb, n)
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        make_table(ddb, "t-a")
+    assert error_of(ei) == ("ResourceInUseException", "Table already exists: t-a")
+    page = ddb.list_tables(Limit=2)
+    assert page["TableNames"] == ["t-a", "t-b"]
+    assert page["LastEvaluatedTableName"] == "t-b"
+    page = ddb.list_tables(Limit=2, ExclusiveStartTableName="t-b")
+    assert page["TableNames"] == ["t-c"] and "LastEvaluatedTableName" not in page
+    names = [n for p in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 1})
+             for n in p["TableNames"]]
+    assert names == ["t-a", "t-b", "t-c"]
+
+
+def test_put_get_numbers_normalised(ddb):
+    make_table(ddb)
+    ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "n": {"N": "1E+2"},
+                                         "f": {"N": "0.10"}, "s": {"S": "Zoë"}})
+    item = ddb.get_item(TableName="faces", Key={"id": {"S": "a"}})["Item"]
+    assert item == {"id": {"S": "a"}, "n": {"N": "100"}, "f": {"N": "0.1"}, "s": {"S": "Zoë"}}
+    assert ddb.get_item(TableName="faces", Key={"id": {"S": "zz"}}).get("Item") is None
+    t = ddb.describe_table(TableName="faces")["Table"]
+    assert t["ItemCount"] == 1 and t["TableSizeBytes"] > 0
+
+
+def test_conditional_put_and_return_values(ddb):
+    make_table(ddb)
+    ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "v": {"N": "1"}},
+                 ConditionExpression="attribute_not_exists(id)")
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "v": {"N": "2"}},
+                     ConditionExpression="attribute_not_exists(id)")
+    assert error_of(ei) == ("ConditionalCheckFailedException", "The conditional request failed")
+    r = ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "v": {"N": "3"}},
+                     ReturnValues="ALL_OLD")
+    assert r["Attributes"] == {"id": {"S": "a"}, "v": {"N": "1"}}
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.put_item(TableName="faces", Item={"id": {"S": "a"}}, ReturnValues="ALL_NEW")
+    assert error_of(ei) == ("ValidationException", "ReturnValues can only be ALL_OLD or NONE")
+
+
+def test_update_item_expressions(ddb):
+    make_table(ddb)
+    r = ddb.update_item(TableName="faces", Key={"id": {"S": "p"}},
+                        UpdateExpression="SET #c = if_not_exists(#c, :zero) + :one, tags = :t",
+                        ExpressionAttributeNames={"#c": "count"},
+                        ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"},
+                                                   ":t": {"SS": ["x"]}},
+                        ReturnValues="ALL_NEW")
+    assert r["Attributes"] == {"id": {"S": "p"}, "count": {"N": "1"}, "tags": {"SS": ["x"]}}
+    r = ddb.update_item(TableName="faces", Key={"id": {"S": "p"}},
+                        UpdateExpression="ADD #c :big", ExpressionAttributeNames={"#c": "count"},
+                        ExpressionAttributeValues={":big": {"N": "99999999999999999999999999999999999998"}},
+                        ReturnValues="UPDATED_NEW")
+    assert r["Attributes"] == {"count": {"N": "99999999999999999999999999999999999999"}}
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.update_item(TableName="faces", Key={"id": {"S": "p"}}, UpdateExpression="SET id = :v",
+                        ExpressionAttributeValues={":v": {"S": "q"}})
+    assert error_of(ei) == ("ValidationException",
+                            "One or more parameter values were invalid: Cannot update attribute id. "
+                            "This attribute is part of the key")
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.update_item(TableName="faces", Key={"id": {"S": "p"}}, UpdateExpression="SET a = :v",
+                        ExpressionAttributeValues={":v": {"S": "q"}, ":unused": {"S": "z"}})
+    assert error_of(ei) == ("ValidationException",
+                            "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
+
+
+def test_delete_item_condition(ddb):
+    make_table(ddb)
+    ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "n": {"N": "5"}})
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.delete_item(TableName="faces", Key={"id": {"S": "a"}}, ConditionExpression="n > :v",
+                        ExpressionAttributeValues={":v": {"N": "10"}},
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    assert ei.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert ei.value.response["Item"] == {"id": {"S": "a"}, "n": {"N": "5"}}
+    r = ddb.delete_item(TableName="faces", Key={"id": {"S": "a"}}, ReturnValues="ALL_OLD")
+    assert r["Attributes"]["n"] == {"N": "5"}
+    assert ddb.describe_table(TableName="faces")["Table"]["ItemCount"] == 0
+
+
+def test_key_validation_errors(ddb):
+    make_table(ddb, range_key="ts")
+    cases = [
+        ({"id": {"S": "a"}}, "One or more parameter values were invalid: Missing the key ts in the item"),
+        ({"id": {"N": "1"}, "ts": {"N": "1"}},
+         "One or more parameter values were invalid: Type mismatch for key id expected: S actual: N"),
+        ({"id": {"S": ""}, "ts": {"N": "1"}},
+         "One or more parameter values are not valid. The AttributeValue for a key attribute "
+         "cannot contain an empty string value. Key: id"),
+    ]
+    for item, msg in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as ei:
+            ddb.put_item(TableName="faces", Item=item)
+        assert error_of(ei) == ("ValidationException", msg)
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.get_item(TableName="faces", Key={"id": {"S": "a"}})
+    assert error_of(ei) == ("ValidationException", "The provided key element does not match the schema")
+
+
+def test_item_too_large(ddb):
+    make_table(ddb)
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "big": {"S": "x" * (400 * 1024)}})
+    assert error_of(ei) == ("ValidationException", "Item size has exceeded the maximum allowed size")
+
+
+def test_protocol_headers_crc32_and_errors(emu):
+    status, headers, body = raw(emu, "ListTables", {})
+    assert status == 200
+    assert headers["Content-Type"] == "application/x-amz-json-1.0"
+    assert int(headers["x-amz-crc32"]) == binascii.crc32(body)
+    assert len(headers["x-amzn-RequestId"]) == 36
+    status, headers, body = raw(emu, "NoSuchOp", {})
+    assert status == 400
+    assert json.loads(body)["__type"] == "com.amazon.coral.service#UnknownOperationException"
+    assert int(headers["x-amz-crc32"]) == binascii.crc32(body)
+    status, _, body = raw(emu, "ListTables", b"{not json")
+    assert status == 400
+    assert json.loads(body)["__type"] == "com.amazon.coral.service#SerializationException"
+    status, _, body = raw(emu, "DescribeTable", {"TableName": "nope"})
+    assert (status, json.loads(body)) == (400, {
+        "__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+        "message": "Requested resource not found"})
+    status, _, body = raw(emu, "CreateTable", {"TableName": "x"})
+    assert status == 400
+    assert json.loads(body)["__type"] == "com.amazon.coral.validate#ValidationException"
+
+
+def test_raw_utf8_and_escaped_unicode_are_the_same(emu, ddb):
+    make_table(ddb)
+    # boto3 sends \\u escapes with surrogate pairs; the JS SDK sends raw UTF-8.
+    raw(emu, "PutItem", b'{"TableName":"faces","Item":{"id":{"S":"\\ud83d\\ude00"}}}')
+    status, _, body = raw(emu, "GetItem", '{"TableName":"faces","Key":{"id":{"S":"\U0001F600"}}}'.encode())
+    assert status == 200
+    assert json.loads(body)["Item"]["id"]["S"] == "\U0001F600"
+
+
+def test_resource_api_and_decimal(emu):
+    res = emu.resource("dynamodb")
+    table = res.create_table(TableName="faces", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                             ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    table.wait_until_exists()
+    table.put_item(Item={"id": "f1", "Similarity": Decimal("97.84118"), "tags": {"a", "b"}})
+    item = table.get_item(Key={"id": "f1"})["Item"]
+    assert item["Similarity"] == Decimal("97.84118")
+    assert item["tags"] == {"a", "b"}
+    assert table.item_count == 1
+
+
+def test_aws_cli(emu):
+    env_cmd = ["/usr/bin/aws", "--endpoint-url", emu.endpoint, "--region", "us-east-1",
+               "--output", "json", "dynamodb"]
+    subprocess.run(env_cmd + ["create-table", "--table-name", "cli", "--attribute-definitions",
+                              "AttributeName=id,AttributeType=S", "--key-schema",
+                              "AttributeName=id,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST"],
+                   check=True, capture_output=True)
+    subprocess.run(env_cmd + ["put-item", "--table-name", "cli", "--item",
+                              '{"id": {"S": "k"}, "v": {"N": "7"}}'], check=True, capture_output=True)
+    out = subprocess.run(env_cmd + ["get-item", "--table-name", "cli", "--key", '{"id": {"S": "k"}}'],
+                         check=True, capture_output=True, text=True).stdout
+    assert json.loads(out)["Item"] == {"id": {"S": "k"}, "v": {"N": "7"}}
+    r = subprocess.run(env_cmd + ["describe-table", "--table-name", "missing"], capture_output=True, text=True)
+    assert r.returncode != 0 and "ResourceNotFoundException" in r.stderr
+
+
+def test_data_survives_restart_and_kill9(emu_factory, tmp_path):
+    import signal as sig
+    db = str(tmp_path / "emu.db")
+    e = emu_factory(db=db)
+    ddb = e.client("dynamodb")
+    make_table(ddb)
+    for i in range(50):
+        ddb.put_item(TableName="faces", Item={"id": {"S": "k%d" % i}})
+    e.stop(sig.SIGKILL)
+    e.start()
+    ddb = e.client("dynamodb")
+    assert ddb.describe_table(TableName="faces")["Table"]["ItemCount"] == 50
+    assert ddb.get_item(TableName="faces", Key={"id": {"S": "k49"}})["Item"] == {"id": {"S": "k49"}}
