@@ -1,0 +1,33 @@
+/*
+ * fi_batch.h - private to face_ingest.c and fi_write.c: one invocation's
+ * working state (the decoded sightings, which record each came from, which
+ * records failed) and the three DEDUP_MODE writers.
+ */
+#ifndef FI_BATCH_H
+#define FI_BATCH_H
+
+#include "face_ingest.h"
+
+typedef struct fi_batch {
+    fi_ctx *ctx;
+    fi_stats *st;
+    size_t nrec;
+    const char **seq;     /* per record: sequenceNumber (borrowed from the event) or NULL */
+    char *failed;         /* per record: a write for it failed */
+    json_t *items;        /* sighting items, see fi_record.h (owned) */
+    size_t *item_rec;     /* per item: its record index */
+    size_t ok_writes;     /* DynamoDB calls that succeeded */
+    int unavailable;      /* a write ran out of retries on throttling/5xx/network */
+    int fatal;            /* table or credentials wrong: stop */
+    fi_ddb_result last;   /* the last failure, for the function error */
+} fi_batch;
+
+/* Mark the record of item i failed. */
+void fi_batch_fail_item(fi_batch *b, size_t i);
+
+/* Write b->items the way the configured mode says; results land in b. */
+void fi_write_sightings(fi_batch *b);
+void fi_write_first_seen(fi_batch *b);
+void fi_write_summary(fi_batch *b);
+
+#endif
