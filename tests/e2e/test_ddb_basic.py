@@ -124,15 +124,23 @@ def test_update_item_expressions(ddb):
                             "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
 
 
-def test_delete_item_condition(ddb):
+def test_delete_item_condition(emu, ddb):
     make_table(ddb)
     ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "n": {"N": "5"}})
     with pytest.raises(botocore.exceptions.ClientError) as ei:
         ddb.delete_item(TableName="faces", Key={"id": {"S": "a"}}, ConditionExpression="n > :v",
-                        ExpressionAttributeValues={":v": {"N": "10"}},
-                        ReturnValuesOnConditionCheckFailure="ALL_OLD")
-    assert ei.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
-    assert ei.value.response["Item"] == {"id": {"S": "a"}, "n": {"N": "5"}}
+                        ExpressionAttributeValues={":v": {"N": "10"}})
+    assert error_of(ei) == ("ConditionalCheckFailedException", "The conditional request failed")
+    # Debian's botocore predates ReturnValuesOnConditionCheckFailure: send it raw.
+    status, _, body = raw(emu, "DeleteItem", {
+        "TableName": "faces", "Key": {"id": {"S": "a"}}, "ConditionExpression": "n > :v",
+        "ExpressionAttributeValues": {":v": {"N": "10"}},
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
+    assert status == 400
+    assert json.loads(body) == {
+        "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+        "message": "The conditional request failed",
+        "Item": {"id": {"S": "a"}, "n": {"N": "5"}}}
     r = ddb.delete_item(TableName="faces", Key={"id": {"S": "a"}}, ReturnValues="ALL_OLD")
     assert r["Attributes"]["n"] == {"N": "5"}
     assert ddb.describe_table(TableName="faces")["Table"]["ItemCount"] == 0
