@@ -167,6 +167,20 @@ int kin_stream_get(emu_t *emu, store_conn *c, const char *name, kin_stream *s, e
 /* ResourceInUseException unless ACTIVE (or UPDATING when allow_updating). */
 int kin_stream_need_active(emu_t *emu, const kin_stream *s, bool allow_updating, err_t *err);
 void kin_stream_arn(const emu_t *emu, const char *name, char buf[KIN_ARN_MAX]);
+/* One action's work as a store job: fn reads j->req (and j->name, the
+ * stream named by StreamName/StreamARN when `named`) and sets j->out (a new
+ * value; NULL means {}).  kin_job_run returns j->out, and wakes record
+ * waiters after a successful write when fn set j->notify. */
+typedef struct kin_job {
+    emu_t *emu;
+    json_t *req;
+    char name[KIN_NAME_MAX];
+    json_t *out;
+    bool notify;
+    void *ctx;                     /* action-specific */
+} kin_job;
+json_t *kin_job_run(emu_t *emu, json_t *req, store_fn fn, void *ctx, bool write, bool named,
+                    err_t *err);
 /* Epoch seconds as a JSON number. */
 json_t *kin_time_json(int64_t ms);
 /* Wake kin_wait_for_records waiters. */
