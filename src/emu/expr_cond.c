@@ -219,8 +219,8 @@ static expr_node *parse_not(expr_parser *p, bool allow_operand)
     if (expr_nest_enter(p)) {
         expr_next(p);
         expr_node *child = parse_not(p, false);
-        if (child != NULL && (n = with_lhs(N_NOT, child)) != NULL)
-            misused(p, child);
+        if (child != NULL)
+            n = with_lhs(N_NOT, child);
     }
     p->nesting--;
     return n;

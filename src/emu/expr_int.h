@@ -160,4 +160,8 @@ json_t *expr_eval_operand(const expr_node *n, const json_t *item);
 bool expr_eval_node(const expr_node *n, const json_t *item);
 bool expr_av_contains(const json_t *hay, const json_t *needle);
 
+/* ---- legacy (expr_legacy.c) ---------------------------------------- */
+/* Validate a legacy ComparisonOperator and its AttributeValueList. */
+int expr_legacy_check(const char *attr, const char *op, json_t *list, err_t *err);
+
 #endif

@@ -329,7 +329,9 @@ static void check_operand_types(expr_parser *p, expr_node *n, const char *allowe
 {
     for (int i = from; i < n->nargs; i++) {
         const char *t = expr_static_type(n->args[i]);
-        if (t != NULL && strstr(allowed, t) == NULL) {
+        char pat[16];
+        snprintf(pat, sizeof(pat), "|%s|", t ? t : "");
+        if (t != NULL && strstr(allowed, pat) == NULL) {
             expr_sem_error(p, EC_FUNCTION, "Incorrect operand type for operator or function; "
                            "operator or function: %s, operand type: %s", expr_fn_name(n->fn), t);
             return;
@@ -388,9 +390,9 @@ static void check_function(expr_parser *p, expr_node *n)
             expr_sem_error(p, EC_FUNCTION, "Operator or function requires a document path; "
                            "operator or function: %s", expr_fn_name(n->fn));
         break;
-    case FN_BEGINS_WITH: check_operand_types(p, n, "S,B", 0); break;
-    case FN_SIZE:        check_operand_types(p, n, "S,B,SS,NS,BS,L,M", 0); break;
-    case FN_LIST_APPEND: check_operand_types(p, n, "L", 0); break;
+    case FN_BEGINS_WITH: check_operand_types(p, n, "|S|B|", 0); break;
+    case FN_SIZE:        check_operand_types(p, n, "|S|B|SS|NS|BS|L|M|", 0); break;
+    case FN_LIST_APPEND: check_operand_types(p, n, "|L|", 0); break;
     case FN_ATTRIBUTE_TYPE: check_attribute_type(p, n); break;
     default: break;
     }
