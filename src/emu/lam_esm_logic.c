@@ -128,6 +128,8 @@ size_t lam_esm_expire(lam_esm_run *run, const lam_esm_params *p, const lam_esm_r
         run->done = run->lo;
         run->discarded += k;
         run->attempts = 0;
+        while (run->lo == run->hi && run->nends > 0)
+            run->hi = run->ends[--run->nends];
         if (run->lo == run->hi)
             run->hi = run->n;
     }
@@ -146,7 +148,7 @@ static int64_t lam_esm_backoff(const lam_esm_params *p, int attempts)
 static lam_next lam_esm_advance(lam_esm_run *run)
 {
     run->done = run->lo = run->hi;
-    run->hi = run->n;
+    run->hi = run->nends > 0 ? run->ends[--run->nends] : run->n;
     run->attempts = 0;
     return run->lo >= run->n ? LAM_NEXT_DONE : LAM_NEXT_INVOKE;
 }
@@ -185,7 +187,9 @@ lam_next lam_esm_after(lam_esm_run *run, const lam_esm_params *p, lam_outcome ou
         return lam_esm_fail(run, p, delay_ms);
     case LAM_OUT_ERROR:
     default:
-        if (p->bisect && run->hi - run->lo > 1) {
+        if (p->bisect && run->hi - run->lo > 1 &&
+            run->nends < (int)(sizeof run->ends / sizeof *run->ends)) {
+            run->ends[run->nends++] = run->hi;
             run->hi = run->lo + (run->hi - run->lo + 1) / 2;
             return LAM_NEXT_INVOKE; /* splitting consumes no attempt */
         }

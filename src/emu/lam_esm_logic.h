@@ -12,7 +12,8 @@
  * order), processed by a lam_esm_run:
  *   [0, done)   checkpointed (succeeded or discarded);
  *   [lo, hi)    the records of the next invocation (lo == done);
- *   [hi, n)     waiting (after a bisect, the second half).
+ *   [hi, n)     waiting (after a bisect, the other halves, each retried
+ *               separately, innermost first).
  * Semantics (formats.md section 2):
  *   - success: checkpoint at hi-1, continue with [hi, n);
  *   - partial (ReportBatchItemFailures): checkpoint before the lowest
@@ -63,6 +64,8 @@ typedef struct lam_esm_run {
     size_t n, lo, hi, done;
     int attempts;            /* failed attempts on the current range */
     size_t discarded;        /* records dropped (retries exhausted or too old) */
+    size_t ends[40];         /* ends of the halves still to run after a bisect */
+    int nends;
 } lam_esm_run;
 
 /* Numeric order of two decimal sequence numbers: <0, 0, >0. */
