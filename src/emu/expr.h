@@ -48,7 +48,15 @@ int expr_ctx_check_unused(const expr_ctx *ctx, err_t *err);
 
 typedef struct expr expr_t;   /* opaque parsed expression */
 
-/* Parse one expression of the given kind (not EXPR_KEY_CONDITION). */
+/* Parse one expression of the given kind (not EXPR_KEY_CONDITION).
+ * Every error is prefixed "Invalid <Kind>Expression: " as DynamoDB does;
+ * semantic errors are ranked like DynamoDB's (redundant parentheses, then
+ * unknown/misused functions, reserved words, undefined #names/:values,
+ * operand checks; for updates reserved words, functions, sections,
+ * names/values, overlapping/conflicting paths, operand types).
+ * Nesting (parentheses, NOT, functions) is capped at 100 and document
+ * paths at 32 levels, with a validation error, so no input can exhaust
+ * the stack.  On success *out is owned by the caller (expr_free). */
 int expr_parse(expr_ctx *ctx, expr_kind kind, const char *text, expr_t **out, err_t *err);
 void expr_free(expr_t *e);
 
@@ -90,7 +98,12 @@ int expr_key_condition_legacy(json_t *key_conditions, const char *hash_key,
                               const char *range_key, expr_key_cond *out, err_t *err);
 void expr_key_cond_free(expr_key_cond *kc);
 
-/* Legacy parameters translated into expressions. */
+/* Legacy parameters translated into expressions.  Legacy attribute names
+ * are literal (no paths).  expr_from_expected / expr_from_filter set *out
+ * to NULL and return 0 for a NULL or empty map (no condition to check).
+ * Updates from AttributeUpdates keep legacy semantics: ADD also appends to
+ * lists, DELETE without Value removes the attribute, and type errors read
+ * "Type mismatch for attribute to update". */
 int expr_from_expected(json_t *expected, const char *conditional_operator,
                        expr_t **out, err_t *err);              /* Expected */
 int expr_from_filter(json_t *filter, const char *conditional_operator,
