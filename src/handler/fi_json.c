@@ -171,6 +171,10 @@ void fi_json_format_number(double v, char *buf, size_t cap)
         snprintf(buf, cap, "0");
         return;
     }
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, cap, "%.0f", v);
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, cap, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)

@@ -13,8 +13,8 @@ static int min_rank = 1;
 
 static int rank(const char *level)
 {
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    for (int i = 0; i < 4; i++)
+    static const char *const names[] = {"debug", "info", "warn", "error", "off"};
+    for (int i = 0; i < 5; i++)
         if (level && strcmp(level, names[i]) == 0)
             return i;
     return 1;

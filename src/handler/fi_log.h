@@ -12,7 +12,7 @@
 /* Set (or clear with NULL) the request id added to every line. */
 void fi_log_set_request_id(const char *id);
 
-/* Set the minimum level printed: "debug", "info", "warn", "error". */
+/* Set the minimum level printed: "debug", "info", "warn", "error", "off". */
 void fi_log_set_level(const char *level);
 
 /* Print one line; steals `fields` (an object or NULL). */

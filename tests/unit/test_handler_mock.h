@@ -1,0 +1,153 @@
+/*
+ * test_handler_mock.h - a scripted in-memory DynamoDB behind fi_ddb, and
+ * fixture loading, for tests/unit/test_handler*.c.
+ *
+ * The mock keeps a table (id -> item) so writes are observable: PutItem
+ * (honouring ConditionExpression attribute_not_exists(id)), BatchWriteItem
+ * (with scripted UnprocessedItems and failures) and UpdateItem (recorded,
+ * applied only as "the key exists").  Every call is logged in `calls`.
+ */
+#ifndef TEST_HANDLER_MOCK_H
+#define TEST_HANDLER_MOCK_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handler/face_ingest.h"
+#include "handler/fi_json.h"
+
+typedef struct mock {
+    json_t *table;        /* id -> item */
+    json_t *calls;        /* [{"op":..., "req":...}] */
+    int sleeps;
+    /* scripting */
+    fi_ddb_status fail_status;   /* status for calls selected below */
+    int fail_from_call;          /* 1-based: calls >= this fail (0: never) */
+    int unprocessed_rounds;      /* BatchWriteItem leaves the last item unprocessed this often */
+    const char *poison_id;       /* writes of this id: ValidationException */
+} mock;
+
+static fi_ddb_status mock_fail(fi_ddb_result *r, fi_ddb_status s, const char *type)
+{
+    r->status = s;
+    r->attempts = 1;
+    r->http_status = s == FI_DDB_UNAVAILABLE ? 0 : 400;
+    snprintf(r->type, sizeof r->type, "%s", type);
+    snprintf(r->message, sizeof r->message, "mock %s", type);
+    return s;
+}
+
+static fi_ddb_status mock_batch(mock *m, json_t *req, json_t **resp, fi_ddb_result *r)
+{
+    json_t *ri = json_object_get(req, "RequestItems");
+    const char *table = json_object_iter_key(json_object_iter(ri));
+    json_t *puts = json_object_get(ri, table), *w;
+    size_t i, n = json_array_size(puts);
+    if (n == 0 || n > 25)
+        return mock_fail(r, FI_DDB_CLIENT_ERROR, "ValidationException");
+    json_array_foreach(puts, i, w) {
+        const char *id = fi_av_get_s(json_object_get(json_object_get(w, "PutRequest"), "Item"), "id");
+        if (m->poison_id && id && strcmp(id, m->poison_id) == 0)
+            return mock_fail(r, FI_DDB_CLIENT_ERROR, "ValidationException");
+    }
+    json_t *unprocessed = json_array();
+    json_array_foreach(puts, i, w) {
+        json_t *item = json_object_get(json_object_get(w, "PutRequest"), "Item");
+        if (m->unprocessed_rounds != 0 && i == n - 1) {
+            json_array_append(unprocessed, w);
+            continue;
+        }
+        json_object_set(m->table, fi_av_get_s(item, "id"), item);
+    }
+    if (m->unprocessed_rounds > 0)
+        m->unprocessed_rounds--;
+    *resp = json_pack("{s:{s:o}}", "UnprocessedItems", table, unprocessed);
+    return FI_DDB_OK;
+}
+
+static fi_ddb_status mock_call(void *ud, const char *op, json_t *req, json_t **resp,
+                               fi_ddb_result *r)
+{
+    mock *m = ud;
+    *resp = NULL;
+    json_array_append_new(m->calls, json_pack("{s:s, s:O}", "op", op, "req", req));
+    int n = (int)json_array_size(m->calls);
+    if (m->fail_from_call && n >= m->fail_from_call)
+        return mock_fail(r, m->fail_status,
+                         m->fail_status == FI_DDB_FATAL ? "ResourceNotFoundException" : "NetworkError");
+    if (strcmp(op, "BatchWriteItem") == 0)
+        return mock_batch(m, req, resp, r);
+    if (strcmp(op, "PutItem") == 0) {
+        json_t *item = json_object_get(req, "Item");
+        const char *id = fi_av_get_s(item, "id");
+        if (m->poison_id && strcmp(id, m->poison_id) == 0)
+            return mock_fail(r, FI_DDB_CLIENT_ERROR, "ValidationException");
+        if (json_object_get(req, "ConditionExpression") && json_object_get(m->table, id))
+            return mock_fail(r, FI_DDB_CONDITION_FAILED, "ConditionalCheckFailedException");
+        json_object_set(m->table, id, item);
+        *resp = json_object();
+        return FI_DDB_OK;
+    }
+    if (strcmp(op, "UpdateItem") == 0) {
+        const char *id = fi_av_get_s(json_object_get(req, "Key"), "id");
+        if (!json_object_get(m->table, id))
+            json_object_set_new(m->table, id, json_pack("{s:{s:s}}", "id", "S", id));
+        *resp = json_object();
+        return FI_DDB_OK;
+    }
+    return mock_fail(r, FI_DDB_CLIENT_ERROR, "UnknownOperationException");
+}
+
+static void mock_sleep(void *ud, unsigned ms)
+{
+    (void)ms;
+    ((mock *)ud)->sleeps++;
+}
+
+static void mock_init(mock *m)
+{
+    memset(m, 0, sizeof *m);
+    m->table = json_object();
+    m->calls = json_array();
+}
+
+static void mock_free(mock *m)
+{
+    json_decref(m->table);
+    json_decref(m->calls);
+}
+
+static size_t mock_count(const mock *m, const char *op)
+{
+    size_t i, n = 0;
+    json_t *c;
+    json_array_foreach(m->calls, i, c) n += strcmp(json_string_value(json_object_get(c, "op")), op) == 0;
+    return n;
+}
+
+/* Read a whole file under fixtures/ (caller frees); aborts the test on failure. */
+static char *fixture(const char *rel, size_t *len)
+{
+    char path[512];
+    const char *dir = getenv("FIXTURES_DIR");
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "fixtures", rel);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s (run from the repository root)\n", path);
+        abort();
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+        abort();
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+#endif
