@@ -31,11 +31,15 @@ const char *av_type_name(av_type_t t);
 av_type_t av_type_parse(const char *name);
 
 /* Validate one AttributeValue and normalise it in place (numbers become
- * canonical, sets keep their order).  Errors use DynamoDB's messages, e.g.
- * "Supplied AttributeValue is empty, must contain exactly one of the
- * supported datatypes", "One or more parameter values were invalid: An
- * number set may not be empty", "Input collection [...] contains
- * duplicates." */
+ * canonical, sets keep their order, unknown members and JSON nulls are
+ * dropped, "true"/"yes"/"1" strings in BOOL/NULL become booleans).  Errors
+ * use DynamoDB's messages, e.g. "Supplied AttributeValue is empty, must
+ * contain exactly one of the supported datatypes", "One or more parameter
+ * values were invalid: An number set  may not be empty", "Input collection
+ * [...] contains duplicates.".  JSON of the wrong kind ({"S": 1}, bad
+ * base64) fails with ERR_DDB_SERIALIZATION, as DynamoDB's deserialiser
+ * does; everything else with ERR_DDB_VALIDATION.  Empty S and B values
+ * are valid here (key attributes are checked by the caller). */
 int av_validate(json_t *av, err_t *err);
 
 /* Validate every attribute of an item (an object of AttributeValues). */
