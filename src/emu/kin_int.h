@@ -85,6 +85,7 @@ typedef struct kin_shard {
     bool open;
     uint64_t end_counter;          /* closed: records have counter <= end_counter */
     int64_t created_ms, closed_ms;
+    bool closed_now;               /* closed by the running action: to be saved */
 } kin_shard;
 
 typedef struct kin_stream {

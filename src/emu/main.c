@@ -17,6 +17,7 @@
 #include "../common/log.h"
 #include "emu.h"
 #include "http.h"
+#include "kin.h"
 #include "store.h"
 
 static const char emu_usage[] =
@@ -120,12 +121,17 @@ int main(int argc, char **argv)
         log_error("%s", err.msg);
         return 1;
     }
+    if (kin_start(&emu) != 0) {
+        store_close(emu.store);
+        return 1;
+    }
     struct sigaction sa = {.sa_handler = emu_on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     int port = emu.cfg.port;
     if (http_start(&emu, emu.cfg.host, &port) != 0) {
+        kin_stop(&emu);
         store_close(emu.store);
         return 1;
     }
@@ -137,6 +143,7 @@ int main(int argc, char **argv)
         pause();
     log_info("shutting down");
     http_stop(&emu);
+    kin_stop(&emu);
     store_close(emu.store);
     return 0;
 }

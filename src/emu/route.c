@@ -11,6 +11,7 @@
 
 #include "ddb.h"
 #include "emu.h"
+#include "kin.h"
 
 static void route_health(emu_t *emu, http_req *req, http_resp *resp);
 
@@ -22,6 +23,7 @@ static const struct route {
 } route_table[] = {
     {"POST", "/", "DynamoDB_20120810.", ddb_http_handle},
     {"GET", "/health", NULL, route_health},
+    {"POST", "/", "Kinesis_20131202.", kin_http_handle},
     {NULL, NULL, NULL, NULL} /* sentinel: 404 */
 };
 

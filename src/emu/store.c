@@ -39,6 +39,7 @@ struct store {
 /* Schemas of every service, applied at open in this order. */
 static const char *const store_schemas[] = {
     store_schema_ddb,
+    store_schema_kin,
 };
 
 int store_fail(store_conn *c, err_t *err)
