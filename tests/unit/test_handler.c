@@ -404,7 +404,7 @@ static void test_unprocessed_retried(void **state)
     assert_int_equal(failures(resp), 1);
     json_t *f = json_array_get(json_object_get(resp, "batchItemFailures"), 0);
     const char *seq = json_string_value(json_object_get(f, "itemIdentifier"));
-    json_t *missing = NULL, *it;
+    json_t *it;
     size_t len;
     char *text = fixture("events/mixed-poison.json", &len);
     json_t *ev = json_loads(text, 0, NULL);
@@ -412,7 +412,6 @@ static void test_unprocessed_retried(void **state)
     it = json_array_get(json_object_get(ev, "Records"), 4);
     assert_string_equal(seq, json_string_value(json_object_get(json_object_get(it, "kinesis"),
                                                                "sequenceNumber")));
-    (void)missing;
     json_decref(ev);
     free(text);
     json_decref(resp);
