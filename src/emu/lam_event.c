@@ -1,0 +1,140 @@
+/*
+ * lam_event.c - the Lambda Kinesis event (formats.md section 2), built
+ * from records read through kin.h, and the emu extension that serves one
+ * ready event over HTTP for `emu event kinesis`:
+ *
+ *   GET /_emu/lambda/event/kinesis?stream=NAME|ARN[&shard=ID][&limit=N]
+ *       [&after=SEQ][&function=NAME]
+ *
+ * returns {"Records":[...]} with up to `limit` (default 100) records of one
+ * shard (the given one, else the first shard holding records) from the
+ * oldest record, or after sequence number SEQ.  Reading does not move any
+ * mapping's checkpoint.
+ */
+#include "lam_event.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/base64.h"
+#include "lam_esm_logic.h"
+
+json_t *lam_event_kinesis(const lam_event_src *src, const kin_record *r, size_t n)
+{
+    json_t *recs = json_array();
+    if (recs == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        char *data = base64_encode(r[i].data, r[i].data_len, NULL);
+        char event_id[KIN_SHARD_ID_MAX + KIN_SEQ_MAX + 2];
+        snprintf(event_id, sizeof event_id, "%s:%s", src->shard_id, r[i].seq);
+        json_t *rec = data == NULL ? NULL : json_pack(
+            "{s:{s:s, s:s, s:s, s:s, s:f}, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+            "kinesis", "kinesisSchemaVersion", "1.0", "partitionKey",
+            r[i].partition_key ? r[i].partition_key : "", "sequenceNumber", r[i].seq,
+            "data", data, "approximateArrivalTimestamp", (double)r[i].arrival_ms / 1000.0,
+            "eventSource", "aws:kinesis", "eventVersion", "1.0", "eventID", event_id,
+            "eventName", "aws:kinesis:record", "invokeIdentityArn", src->role, "awsRegion",
+            src->region, "eventSourceARN", src->stream_arn);
+        free(data);
+        if (rec == NULL || json_array_append_new(recs, rec) != 0) {
+            json_decref(recs);
+            return NULL;
+        }
+    }
+    return json_pack("{s:o}", "Records", recs);
+}
+
+char *lam_event_dump(json_t *event, size_t *len)
+{
+    /* 13 significant digits print epoch seconds with exactly their ms. */
+    char *s = json_dumps(event, JSON_COMPACT | JSON_REAL_PRECISION(13));
+    if (s != NULL && len != NULL)
+        *len = strlen(s);
+    return s;
+}
+
+static void lam_event_fail(http_resp *resp, err_code code, const char *msg)
+{
+    err_t err = {0};
+    err_set(&err, code, "%s", msg);
+    lam_resp_error(resp, &err);
+}
+
+/* Read the first batch of one shard; 0 with *b filled (maybe empty). */
+static int lam_event_read(lam_state *l, const kin_stream_info *s, const char *shard,
+                          const char *after, size_t limit, kin_batch *b, int *which,
+                          err_t *err)
+{
+    kin_position pos = {.type = KIN_POS_TRIM_HORIZON};
+    if (after != NULL) {
+        pos.type = KIN_POS_AFTER_SEQUENCE;
+        snprintf(pos.seq, sizeof pos.seq, "%s", after);
+    }
+    for (int i = 0; i < s->nshards; i++) {
+        if (shard != NULL && strcmp(shard, s->shards[i].shard_id) != 0)
+            continue;
+        memset(b, 0, sizeof *b);
+        if (kin_read_shard(l->emu, s->arn, s->shards[i].shard_id, &pos, limit,
+                           LAM_PAYLOAD_MAX / 2, b, err) != 0)
+            return -1;
+        *which = i;
+        if (b->n > 0 || shard != NULL)
+            return 0;
+        kin_batch_free(b);
+    }
+    if (shard != NULL)
+        return err_set(err, ERR_LAM_RESOURCE_NOT_FOUND, "Shard %s not found", shard);
+    memset(b, 0, sizeof *b);
+    *which = 0;
+    return 0;
+}
+
+void lam_event_http(lam_state *l, http_req *req, http_resp *resp)
+{
+    snprintf(req->log_op, sizeof req->log_op, "EmuKinesisEvent");
+    const char *stream = http_req_query(req, "stream");
+    const char *lim = http_req_query(req, "limit");
+    long limit = lim ? strtol(lim, NULL, 10) : 100;
+    if (stream == NULL || *stream == '\0' || limit < 1 || limit > 10000) {
+        lam_event_fail(resp, ERR_LAM_INVALID_PARAMETER,
+                       "stream=NAME is required; limit must be 1..10000");
+        return;
+    }
+    kin_stream_info s = {0};
+    kin_batch b = {0};
+    err_t err = {0};
+    int which = 0;
+    if (kin_stream_lookup(l->emu, stream, &s, &err) != 0) {
+        lam_event_fail(resp, ERR_LAM_RESOURCE_NOT_FOUND, err.msg);
+        goto out;
+    }
+    if (lam_event_read(l, &s, http_req_query(req, "shard"), http_req_query(req, "after"),
+                       (size_t)limit, &b, &which, &err) != 0) {
+        lam_event_fail(resp, err.code == ERR_LAM_RESOURCE_NOT_FOUND ? err.code
+                                                                      : ERR_LAM_INVALID_PARAMETER,
+                       err.msg);
+        goto out;
+    }
+    const char *fname = http_req_query(req, "function");
+    lam_fn *f = fname ? lam_fn_find(l, fname) : (l->nfns > 0 ? &l->fns[0] : NULL);
+    char role[LAM_ARN_MAX];
+    snprintf(role, sizeof role, "%s", f ? f->role : "");
+    if (f == NULL)
+        snprintf(role, sizeof role, "arn:aws:iam::%s:role/lambda-role", l->emu->cfg.account);
+    lam_event_src src = {s.nshards > 0 ? s.shards[which].shard_id : "", s.arn,
+                         l->emu->cfg.region, role};
+    json_t *ev = lam_event_kinesis(&src, b.records, b.n);
+    size_t len = 0;
+    char *body = ev ? lam_event_dump(ev, &len) : NULL;
+    json_decref(ev);
+    if (body == NULL)
+        lam_event_fail(resp, ERR_LAM_SERVICE, "out of memory");
+    else
+        http_resp_body(resp, 200, "application/json", body, len);
+out:
+    kin_batch_free(&b);
+    kin_stream_info_free(&s);
+    err_clear(&err);
+}
