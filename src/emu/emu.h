@@ -12,6 +12,7 @@
 struct store;
 struct kin_state;
 struct lam_state;
+struct lam_config;
 
 #define EMU_VERSION "0.1.0"
 
@@ -26,6 +27,7 @@ typedef struct emu_config {
     bool kinesis_realistic_delays;  /* CREATING/DELETING states take time */
     double kinesis_error_rate;      /* fraction of PutRecord(s) entries throttled */
     bool kinesis_enforce_limits;    /* per-shard throughput limits */
+    struct lam_config *lam;         /* --function/--event-source (lam.h); owned */
 } emu_config;
 
 typedef struct emu {

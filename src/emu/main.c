@@ -18,6 +18,7 @@
 #include "emu.h"
 #include "http.h"
 #include "kin.h"
+#include "lam.h"
 #include "store.h"
 
 static const char emu_usage[] =
@@ -35,6 +36,14 @@ static const char emu_usage[] =
     "  --kinesis-delays     realistic CREATING/DELETING stream states\n"
     "  --kinesis-error-rate F  fail fraction F of PutRecord(s) entries with throttling\n"
     "  --kinesis-limits     enforce per-shard read/write throughput limits\n"
+    "  --function NAME[=COMMAND]  a Lambda function; emu runs COMMAND as its runtime\n"
+    "                       (repeatable; settings below apply to the last one)\n"
+    "  --fn-timeout S --fn-memory MB --fn-concurrency N --fn-handler H --fn-env K=V\n"
+    "  --fn-role ARN        function settings (defaults 3 s, 128 MB, 1)\n"
+    "  --event-source STREAM:FUNCTION[,Key=Value...]  a Kinesis event source mapping\n"
+    "                       (keys as in CreateEventSourceMapping, e.g. BatchSize=10)\n"
+    "  emu event kinesis --stream NAME [--shard ID] [--limit N] [--endpoint URL]\n"
+    "                       print a ready Lambda Kinesis event from a running emu\n"
     "  --version            print the version and exit\n"
     "  --help               this text\n";
 
@@ -52,7 +61,7 @@ static const char *emu_env(const char *name, const char *def)
     return v && *v ? v : def;
 }
 
-enum { OPT_KIN_DELAYS = 256, OPT_KIN_ERROR_RATE, OPT_KIN_LIMITS, OPT_REGION, OPT_ACCOUNT };
+enum { OPT_KIN_DELAYS = 256, OPT_KIN_ERROR_RATE, OPT_KIN_LIMITS, OPT_REGION, OPT_ACCOUNT, OPT_LAM };
 
 /* Fill cfg from the environment, then the command line; 0 ok, 1 exit
  * successfully (help/version), -1 usage error. */
@@ -67,7 +76,12 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
         {"account", required_argument, 0, OPT_ACCOUNT},
         {"kinesis-delays", no_argument, 0, OPT_KIN_DELAYS},
         {"kinesis-error-rate", required_argument, 0, OPT_KIN_ERROR_RATE},
-        {"kinesis-limits", no_argument, 0, OPT_KIN_LIMITS}, {0, 0, 0, 0}};
+        {"kinesis-limits", no_argument, 0, OPT_KIN_LIMITS},
+        {"function", required_argument, 0, OPT_LAM}, {"fn-timeout", required_argument, 0, OPT_LAM},
+        {"fn-memory", required_argument, 0, OPT_LAM}, {"fn-concurrency", required_argument, 0, OPT_LAM},
+        {"fn-handler", required_argument, 0, OPT_LAM}, {"fn-env", required_argument, 0, OPT_LAM},
+        {"fn-role", required_argument, 0, OPT_LAM}, {"event-source", required_argument, 0, OPT_LAM},
+        {0, 0, 0, 0}};
     cfg->host = emu_env("EMU_HOST", "127.0.0.1");
     cfg->port = atoi(emu_env("EMU_PORT", "8000"));
     cfg->db_path = emu_env("EMU_DB", "emu.db");
@@ -76,8 +90,8 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
     cfg->account = emu_env("EMU_ACCOUNT", "000000000000");
     int lvl = log_level_parse(emu_env("EMU_LOG_LEVEL", "info"));
     log_set_level(lvl < 0 ? LOG_INFO : (log_level)lvl);
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    int c, li = 0;
+    while ((c = getopt_long(argc, argv, "", opts, &li)) != -1) {
         switch (c) {
         case 'h': cfg->host = optarg; break;
         case 'p': cfg->port = atoi(optarg); break;
@@ -89,6 +103,10 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
         case OPT_KIN_DELAYS: cfg->kinesis_realistic_delays = true; break;
         case OPT_KIN_ERROR_RATE: cfg->kinesis_error_rate = atof(optarg); break;
         case OPT_KIN_LIMITS: cfg->kinesis_enforce_limits = true; break;
+        case OPT_LAM:
+            if (lam_config_option(&cfg->lam, opts[li].name, optarg) != 0)
+                return -1;
+            break;
         case 'l':
             if ((lvl = log_level_parse(optarg)) < 0) {
                 fprintf(stderr, "emu: unknown log level %s\n", optarg);
@@ -113,6 +131,8 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
 int main(int argc, char **argv)
 {
     emu_t emu = {0};
+    if (argc > 1 && strcmp(argv[1], "event") == 0)
+        return lam_cli_event(argc - 1, argv + 1);
     int rc = emu_parse_args(argc, argv, &emu.cfg);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
@@ -139,10 +159,18 @@ int main(int argc, char **argv)
     snprintf(emu.endpoint, sizeof emu.endpoint, "http://%s:%d", emu.cfg.host, port);
     log_info("emu %s listening on %s (storage: %s)", EMU_VERSION, emu.endpoint,
              emu.cfg.in_memory ? "memory" : emu.cfg.db_path);
+    if (lam_start(&emu) != 0) {
+        http_stop(&emu);
+        kin_stop(&emu);
+        store_close(emu.store);
+        return 1;
+    }
     while (!emu_stop)
         pause();
     log_info("shutting down");
+    lam_quiesce(&emu); /* wakes blocked Runtime API `next` calls and invokes */
     http_stop(&emu);
+    lam_stop(&emu);
     kin_stop(&emu);
     store_close(emu.store);
     return 0;

@@ -12,6 +12,7 @@
 #include "ddb.h"
 #include "emu.h"
 #include "kin.h"
+#include "lam.h"
 
 static void route_health(emu_t *emu, http_req *req, http_resp *resp);
 
@@ -24,6 +25,10 @@ static const struct route {
     {"POST", "/", "DynamoDB_20120810.", ddb_http_handle},
     {"GET", "/health", NULL, route_health},
     {"POST", "/", "Kinesis_20131202.", kin_http_handle},
+    {NULL, "/2015-03-31/", NULL, lam_api_handle},       /* Lambda REST API */
+    {NULL, "/2018-06-01/", NULL, lam_runtime_handle},   /* Runtime API, first function */
+    {NULL, "/_fn/", NULL, lam_runtime_handle},          /* Runtime API, /_fn/NAME[/K]/... */
+    {"GET", "/_emu/lambda/", NULL, lam_api_handle},     /* emu extension (event preview) */
     {NULL, NULL, NULL, NULL} /* sentinel: 404 */
 };
 

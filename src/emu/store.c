@@ -40,6 +40,7 @@ struct store {
 static const char *const store_schemas[] = {
     store_schema_ddb,
     store_schema_kin,
+    store_schema_lam,
 };
 
 int store_fail(store_conn *c, err_t *err)

@@ -28,5 +28,6 @@ int store_fail(store_conn *c, err_t *err);
 /* Each service's schema, created at open (store_<service>.c). */
 extern const char store_schema_ddb[];
 extern const char store_schema_kin[];
+extern const char store_schema_lam[];
 
 #endif
