@@ -39,7 +39,8 @@ void kin_http_handle(emu_t *emu, http_req *req, http_resp *resp);
 /* Allocate emu->kin and start the background thread (retention trimming,
  * CREATING/DELETING transitions); call after store_open.  0 / -1. */
 int kin_start(emu_t *emu);
-/* Stop the thread and free emu->kin; call before store_close. */
+/* Stop the thread and free emu->kin; call before store_close, and after
+ * every in-process consumer (the Lambda ESM) has stopped calling this API. */
 void kin_stop(emu_t *emu);
 
 /* --- stream look-up --- */
