@@ -62,10 +62,14 @@ build/asan/%.o: src/%.c | $(DEPS_OK)
 	@echo "  CC    $< (asan)"
 	$(Q)$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
-build/asan/emu: $(call obj,build/asan,$(COMMON_SRC) $(EMU_SRC))
+build/asan/bin/emu: $(call obj,build/asan,$(COMMON_SRC) $(EMU_SRC))
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
-build/asan/handler: $(call obj,build/asan,$(COMMON_SRC) $(HANDLER_SRC))
+build/asan/bin/handler: $(call obj,build/asan,$(COMMON_SRC) $(HANDLER_SRC))
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 # A unit test links the objects named in tests/unit/<test>.mk as
@@ -83,7 +87,7 @@ $(foreach t,$(UNIT_NAMES),$(eval $(call unit_rule,$(t))))
 
 UNIT_BIN := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
-asan: build/asan/emu build/asan/handler
+asan: build/asan/bin/emu build/asan/bin/handler
 
 # Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 unit: $(UNIT_BIN)
@@ -92,7 +96,7 @@ unit: $(UNIT_BIN)
 # End-to-end tests: real clients against a live emu (sanitizer build).
 e2e: asan all
 	$(Q)./.ci/deps test
-	$(Q)EMU_BIN=build/asan/emu HANDLER_BIN=build/asan/handler ./tests/run-e2e
+	$(Q)EMU_BIN=build/asan/bin/emu HANDLER_BIN=build/asan/bin/handler ./tests/run-e2e
 
 test: unit e2e
 
