@@ -96,7 +96,7 @@ static void lam_api_invoke(lam_state *l, lam_fn *f, http_req *req, http_resp *re
         return;
     }
     if (dry) {
-        http_resp_body(resp, 204, "application/json", NULL, 0);
+        http_resp_body(resp, 204, "application/json", calloc(1, 1), 0);
         return;
     }
     err_t err = {0};
@@ -105,7 +105,7 @@ static void lam_api_invoke(lam_state *l, lam_fn *f, http_req *req, http_resp *re
         if (lam_fn_invoke_async(l, f, payload, len, id, &err) != 0)
             goto fail;
         http_resp_header(resp, "x-amzn-RequestId", id);
-        http_resp_body(resp, 202, "application/json", NULL, 0);
+        http_resp_body(resp, 202, "application/json", calloc(1, 1), 0);
         return;
     }
     char *cc = lam_client_context(req);

@@ -41,10 +41,10 @@ static int lam_rt_parse(lam_state *l, http_req *req, http_resp *resp, lam_fn **f
         memcpy(name, p, n);
         name[n] = '\0';
         p += n;
-        if (p[0] == '/' && p[1] >= '0' && p[1] <= '9') {
-            char *end;
+        if (p[0] == '/' && strncmp(p, "/2018-06-01/", 12) != 0) {
+            char *end; /* the instance segment /K/ of runtimes emu started */
             long k = strtol(p + 1, &end, 10);
-            if (*end != '/' || k < 1 || k > LAM_MAX_PROCS)
+            if (end == p + 1 || *end != '/' || k < 1 || k > LAM_MAX_PROCS)
                 goto notfound;
             *inst = (int)k;
             p = end;
