@@ -128,6 +128,18 @@ fail:
 
 static void store_reader_free(void *p) { store_conn_close(p); }
 
+/* Reset every statement a job left mid-iteration.  A statement that is
+ * still stepping keeps its read transaction (and WAL snapshot) open, so a
+ * reader would never see later commits; one sweep after each job makes
+ * that impossible whatever the job did. */
+static void store_reset_all(store_conn *c)
+{
+    for (sqlite3_stmt *st = sqlite3_next_stmt(c->db, NULL); st != NULL;
+         st = sqlite3_next_stmt(c->db, st))
+        if (sqlite3_stmt_busy(st))
+            sqlite3_reset(st);
+}
+
 /* Run a batch of jobs in one transaction; each in its own savepoint. */
 static void store_run_batch(store_t *s, store_job *batch)
 {
@@ -141,6 +153,7 @@ static void store_run_batch(store_t *s, store_job *batch)
         }
         store_exec(c, "SAVEPOINT job", NULL);
         j->rc = j->fn(c, j->arg, j->err);
+        store_reset_all(c);
         if (j->rc != 0 && !sqlite3_get_autocommit(c->db))
             store_exec(c, "ROLLBACK TO job", NULL);
         if (sqlite3_get_autocommit(c->db)) {
@@ -237,7 +250,10 @@ int store_read(store_t *s, store_fn fn, void *arg, err_t *err)
     if (store_exec(c, "BEGIN", err) != 0)
         return -1;
     int rc = fn(c, arg, err);
-    store_exec(c, "COMMIT", NULL);
+    store_reset_all(c);
+    err_t cerr = {0};
+    if (store_exec(c, "COMMIT", &cerr) != 0)
+        log_error("read transaction did not end: %s", cerr.msg);
     return rc;
 }
 

@@ -20,6 +20,9 @@ EMU_BIN = os.path.abspath(os.environ.get("EMU_BIN", os.path.join(ROOT, "emu")))
 HANDLER_BIN = os.path.abspath(os.environ.get("HANDLER_BIN", os.path.join(ROOT, "handler")))
 REGION = "us-east-1"
 
+# tests/e2e/runtimes/ holds Lambda runtimes the tests start, not tests.
+collect_ignore_glob = ["runtimes/*"]
+
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_DEFAULT_REGION", REGION)

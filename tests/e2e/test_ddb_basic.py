@@ -245,3 +245,16 @@ def test_data_survives_restart_and_kill9(emu_factory, tmp_path):
     ddb = e.client("dynamodb")
     assert ddb.describe_table(TableName="faces")["Table"]["ItemCount"] == 50
     assert ddb.get_item(TableName="faces", Key={"id": {"S": "k49"}})["Item"] == {"id": {"S": "k49"}}
+
+
+def test_reads_on_disk_see_every_later_write(emu_factory, tmp_path):
+    # Regression: a read that stopped mid-iteration used to pin its
+    # connection's WAL snapshot, hiding every later write from that thread.
+    e = emu_factory(db=str(tmp_path / "emu.db"))
+    ddb = e.client("dynamodb")
+    make_table(ddb)
+    for i in range(5):
+        ddb.put_item(TableName="faces", Item={"id": {"S": "k%d" % i}})
+        assert ddb.get_item(TableName="faces", Key={"id": {"S": "k%d" % i}})["Item"]["id"]["S"] == "k%d" % i
+        assert ddb.scan(TableName="faces")["Count"] == i + 1
+        assert ddb.describe_table(TableName="faces")["Table"]["ItemCount"] == i + 1
