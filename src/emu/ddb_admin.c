@@ -14,7 +14,7 @@
  * ddb_update_ttl(_validate), ddb_tag_resource(_validate),
  * ddb_untag_resource(_validate), ddb_list_tags(_validate).
  */
-#include "ddb.h"
+#include "ddb_item.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,21 +331,13 @@ static int ddb_backfill_row(void *arg, const char *body, size_t len, err_t *err)
     if (ddb_key_from_item(b->t, item, &bk, err) != 0) {
         rc = -1;
     } else if (ddb_key_for_index(b->t, b->ix, item, &ik, &skip) == 0) {
-        size_t pk_len = 4 + bk.hk_len + bk.rk_len;
-        unsigned char *pk = malloc(pk_len);
+        size_t pk_len;
+        unsigned char *pk = ddb_pk_encode(&bk, &pk_len);
         json_t *proj = ddb_index_project(b->t, b->ix, item);
         char *text = proj ? json_dumps(proj, JSON_COMPACT) : NULL;
         if (pk == NULL || text == NULL) {
             rc = err_set(err, ERR_INTERNAL, "out of memory");
         } else {
-            /* the index rows' base key, as ddb_write.c encodes it */
-            pk[0] = (unsigned char)(bk.hk_len >> 24);
-            pk[1] = (unsigned char)(bk.hk_len >> 16);
-            pk[2] = (unsigned char)(bk.hk_len >> 8);
-            pk[3] = (unsigned char)bk.hk_len;
-            memcpy(pk + 4, bk.hk, bk.hk_len);
-            if (bk.rk_len)
-                memcpy(pk + 4 + bk.hk_len, bk.rk, bk.rk_len);
             rc = store_ddb_item_put(b->c, b->t->id, b->ix->id, &ik, pk, pk_len, text, err);
         }
         free(pk);

@@ -23,6 +23,10 @@ int ddb_item_check(const ddb_table *t, json_t *item, err_t *err);
 int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const json_t *old,
                    const json_t *item, err_t *err);
 
+/* The base key as index rows store it (their pk column): length-prefixed
+ * hk then rk, so two keys never share an encoding.  Caller frees. */
+unsigned char *ddb_pk_encode(const ddb_key *k, size_t *len);
+
 /* --- ddb_expr.c: the expressions of one request --- */
 
 enum {

@@ -111,23 +111,6 @@ static ddb_blob ddb_blob_prefix_end(ddb_bufs *b, const unsigned char *p, size_t 
     return (ddb_blob){q, n};
 }
 
-/* The base key as index rows store it (see ddb_write.c). */
-static unsigned char *ddb_read_pk(const ddb_key *k, size_t *len)
-{
-    *len = 4 + k->hk_len + k->rk_len;
-    unsigned char *p = malloc(*len);
-    if (p == NULL)
-        return NULL;
-    p[0] = (unsigned char)(k->hk_len >> 24);
-    p[1] = (unsigned char)(k->hk_len >> 16);
-    p[2] = (unsigned char)(k->hk_len >> 8);
-    p[3] = (unsigned char)k->hk_len;
-    memcpy(p + 4, k->hk, k->hk_len);
-    if (k->rk_len)
-        memcpy(p + 4 + k->hk_len, k->rk, k->rk_len);
-    return p;
-}
-
 /* ---- validation (shape only) ---- */
 
 static int ddb_read_index_name(json_t *req, err_t *err)
@@ -408,7 +391,7 @@ static int ddb_query_start(ddb_read *r, ddb_range *rg, ddb_bufs *b, err_t *err)
         goto out;
     }
     size_t pk_len = 0;
-    unsigned char *pk = r->ix ? ddb_bufs_keep(b, ddb_read_pk(&tk, &pk_len)) : NULL;
+    unsigned char *pk = r->ix ? ddb_bufs_keep(b, ddb_pk_encode(&tk, &pk_len)) : NULL;
     if (r->ix != NULL && pk == NULL) {
         err_set(err, ERR_INTERNAL, "out of memory");
         goto out;
@@ -521,7 +504,7 @@ static int ddb_scan_bounds(ddb_read *r, ddb_range *rg, ddb_bufs *b, bool *empty,
         goto out;
     }
     size_t pk_len = 0;
-    unsigned char *pk = r->ix ? ddb_bufs_keep(b, ddb_read_pk(&tk, &pk_len)) : NULL;
+    unsigned char *pk = r->ix ? ddb_bufs_keep(b, ddb_pk_encode(&tk, &pk_len)) : NULL;
     if (r->ix != NULL && pk == NULL) {
         err_set(err, ERR_INTERNAL, "out of memory");
         goto out;

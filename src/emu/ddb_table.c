@@ -1,6 +1,6 @@
 /*
  * ddb_table.c - table actions: CreateTable, DescribeTable, ListTables,
- * DeleteTable.  (UpdateTable, TTL, tags, limits: ddb_table_admin.c.)
+ * DeleteTable.  (UpdateTable, TTL, tags: ddb_admin.c.)
  *
  * Tables are ACTIVE as soon as they exist, so waiters never wait.
  */

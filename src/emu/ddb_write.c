@@ -36,7 +36,7 @@ int ddb_item_check(const ddb_table *t, json_t *item, err_t *err)
 
 /* The base key as index rows store it: length-prefixed hk then rk, so
  * two different keys never share an encoding. */
-static unsigned char *ddb_pk_encode(const ddb_key *k, size_t *len)
+unsigned char *ddb_pk_encode(const ddb_key *k, size_t *len)
 {
     *len = 4 + k->hk_len + k->rk_len;
     unsigned char *p = malloc(*len);
