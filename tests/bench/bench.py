@@ -266,6 +266,7 @@ def summarize(runs):
         s["items_s"] = med([r["items"] / (r["duration_us"] / 1e6) for r in good])
         s["p50_ms"] = med([r["p50_us"] / 1000.0 for r in good])
         s["p99_ms"] = med([r["p99_us"] / 1000.0 for r in good])
+    s["rss_max_kb"] = max([r.get("rss_max_kb") or 0 for r in runs] or [0])
     s["valid"] = bool(good) and len(good) == len(runs) and s["errors"] == 0 \
         and s.get("items_s", 0) > 0
     return s
@@ -411,8 +412,11 @@ def report(servers, scenarios, results, elapsed):
                 cols.append("%.2fx" % r)
             elif p is None or e is None:
                 cols.append("-")
+            elif not e["valid"]:
+                cols.append("n/a (emu!)")
             else:
-                cols.append("n/a (%s)" % ("emu!" if not e["valid"] else "peer!"))
+                cols.append("n/a (%s)" % ("peer lacks it" if "UnknownOperation" in
+                                          str(p.get("first_error")) else "peer!"))
         if e is None:
             print("%-15s %10s %11s %8s %8s %7s  %-14s %-14s %-14s"
                   % (name, "-", "-", "-", "-", "-", *cols))
