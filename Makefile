@@ -33,22 +33,19 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 obj = $(patsubst src/%.c,$(1)/%.o,$(2))
 LIB_SRC = $(COMMON_SRC) $(filter-out src/emu/main.c,$(EMU_SRC)) $(filter-out src/handler/main.c,$(HANDLER_SRC))
 
-.PHONY: all emu handler test unit e2e bench deps clean asan
+.PHONY: all test unit e2e bench deps clean asan
 all: emu handler
-
-emu: ./emu
-handler: ./handler
 
 DEPS_OK := build/.deps-ok
 $(DEPS_OK):
 	$(Q)./.ci/deps build
 	$(Q)mkdir -p build && touch $@
 
-./emu: $(call obj,build/rel,$(COMMON_SRC) $(EMU_SRC))
+emu: $(call obj,build/rel,$(COMMON_SRC) $(EMU_SRC))
 	@echo "  LD    $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-./handler: $(call obj,build/rel,$(COMMON_SRC) $(HANDLER_SRC))
+handler: $(call obj,build/rel,$(COMMON_SRC) $(HANDLER_SRC))
 	@echo "  LD    $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
