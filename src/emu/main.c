@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -165,8 +166,12 @@ int main(int argc, char **argv)
         store_close(emu.store);
         return 1;
     }
-    while (!emu_stop)
-        pause();
+    /* The signal may land on any thread (HTTP, Kinesis, Lambda), leaving
+     * pause() asleep: poll the flag instead. */
+    while (!emu_stop) {
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
     log_info("shutting down");
     lam_quiesce(&emu); /* wakes blocked Runtime API `next` calls and invokes */
     http_stop(&emu);
