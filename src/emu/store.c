@@ -5,6 +5,7 @@
 #include "store_int.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ typedef struct store_job {
     void *arg;
     err_t *err;
     int rc;
-    bool done;
+    sem_t done;                 /* posted by the writer once committed */
     bool read_only;
     struct store_job *next;
 } store_job;
@@ -29,7 +30,6 @@ struct store {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t work;        /* jobs queued or stopping */
-    pthread_cond_t done;        /* a batch finished */
     store_job *head, *tail;
     bool stopping;
     pthread_key_t reader_key;   /* per-thread read connection */
@@ -112,10 +112,11 @@ static store_conn *store_conn_open(store_t *s, bool writer, err_t *err)
         goto fail;
     }
     sqlite3_busy_timeout(c->db, 10000);
-    /* synchronous=FULL in WAL mode: a commit is on disk before store_write
-     * returns, so kill -9 (or a power cut) loses no acknowledged write;
-     * group commit amortises the fsync. */
-    const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+    /* WAL with synchronous=NORMAL: a commit is in the WAL (the OS's page
+     * cache) before store_write returns, so a crash or kill -9 of emu
+     * loses no acknowledged write; store_sync_full() adds an fsync per
+     * commit for power-loss safety. */
+    const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                    "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
                                  : "PRAGMA cache_size=-16384; PRAGMA query_only=1;";
     if (s->path != NULL && store_exec(c, pragmas, err) != 0)
@@ -199,14 +200,15 @@ static void *store_writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&s->mu);
         store_run_batch(s, batch);
-        pthread_mutex_lock(&s->mu);
-        s->jobs += (unsigned long)n;
+        /* Wake each waiter alone: a broadcast would wake every request
+         * thread for every batch and make them fight for the mutex. */
         for (store_job *j = batch; j != NULL;) {
             store_job *next = j->next; /* j lives on a waiter's stack */
-            j->done = true;
+            sem_post(&j->done);
             j = next;
         }
-        pthread_cond_broadcast(&s->done);
+        pthread_mutex_lock(&s->mu);
+        s->jobs += (unsigned long)n;
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -215,6 +217,7 @@ static void *store_writer_main(void *arg)
 static int store_submit(store_t *s, store_fn fn, void *arg, err_t *err, bool read_only)
 {
     store_job job = {.fn = fn, .arg = arg, .err = err, .read_only = read_only};
+    sem_init(&job.done, 0, 0);
     pthread_mutex_lock(&s->mu);
     if (s->tail)
         s->tail->next = &job;
@@ -222,9 +225,10 @@ static int store_submit(store_t *s, store_fn fn, void *arg, err_t *err, bool rea
         s->head = &job;
     s->tail = &job;
     pthread_cond_signal(&s->work);
-    while (!job.done)
-        pthread_cond_wait(&s->done, &s->mu);
     pthread_mutex_unlock(&s->mu);
+    while (sem_wait(&job.done) != 0)
+        ; /* EINTR */
+    sem_destroy(&job.done);
     return job.rc;
 }
 
@@ -264,7 +268,6 @@ int store_open(const char *path, store_t **out, err_t *err)
         return err_set(err, ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work, NULL);
-    pthread_cond_init(&s->done, NULL);
     pthread_key_create(&s->reader_key, store_reader_free);
     s->path = path ? strdup(path) : NULL;
     s->writer = store_conn_open(s, true, err);
@@ -306,6 +309,12 @@ void store_close(store_t *s)
     pthread_key_delete(s->reader_key);
     free(s->path);
     free(s);
+}
+
+int store_sync_full(store_t *s, err_t *err)
+{
+    /* Called before the first request: the writer thread is idle. */
+    return s->path ? store_exec(s->writer, "PRAGMA synchronous=FULL", err) : 0;
 }
 
 void store_stats(store_t *s, unsigned long *commits, unsigned long *jobs)

@@ -25,6 +25,8 @@ typedef int (*store_fn)(store_conn *c, void *arg, err_t *err);
 
 /* Open path (NULL = in memory), create the schema, start the writer. */
 int store_open(const char *path, store_t **out, err_t *err);
+/* fsync every commit (power-loss durability); call right after open. */
+int store_sync_full(store_t *s, err_t *err);
 /* Drain pending writes, checkpoint, close. */
 void store_close(store_t *s);
 
