@@ -21,6 +21,7 @@ typedef struct emu_config {
     int port;
     const char *db_path;       /* NULL when in memory */
     bool in_memory;
+    bool sync_full;            /* fsync every commit */
     const char *region;        /* default region for ARNs */
     const char *account;       /* default account id for ARNs */
     bool quiet;

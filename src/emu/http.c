@@ -107,12 +107,12 @@ static double http_elapsed_ms(const struct timespec *start)
 
 static enum MHD_Result http_send(struct MHD_Connection *conn, http_resp *resp)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        resp->body_len, resp->body ? resp->body : (char *)"", MHD_RESPMEM_MUST_FREE);
-    if (resp->body == NULL) {
-        MHD_destroy_response(r);
-        r = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
-    }
+    struct MHD_Response *r =
+        resp->body != NULL
+            ? MHD_create_response_from_buffer(resp->body_len, resp->body, MHD_RESPMEM_MUST_FREE)
+            : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return MHD_NO;
     resp->body = NULL; /* now owned by libmicrohttpd */
     if (resp->content_type[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
@@ -224,7 +224,8 @@ int http_start(emu_t *emu, const char *host, int *port)
         return -1;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+            MHD_USE_ERROR_LOG,
         0, NULL, NULL, http_on_request, emu, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, emu, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)1000, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);

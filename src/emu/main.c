@@ -30,6 +30,8 @@ static const char emu_usage[] =
     "  --port N             listen port, 0 = any free port (default 8000; EMU_PORT)\n"
     "  --db PATH            SQLite database file (default ./emu.db; EMU_DB)\n"
     "  --in-memory          keep everything in memory (EMU_IN_MEMORY=1)\n"
+    "  --sync MODE          normal (default: acknowledged writes survive a crash of\n"
+    "                       emu) or full (also a power loss: fsync per commit)\n"
     "  --region NAME        region used in ARNs (default us-east-1; EMU_REGION)\n"
     "  --account ID         account id used in ARNs (default 000000000000; EMU_ACCOUNT)\n"
     "  --quiet              no per-request log lines\n"
@@ -62,7 +64,7 @@ static const char *emu_env(const char *name, const char *def)
     return v && *v ? v : def;
 }
 
-enum { OPT_KIN_DELAYS = 256, OPT_KIN_ERROR_RATE, OPT_KIN_LIMITS, OPT_REGION, OPT_ACCOUNT, OPT_LAM };
+enum { OPT_SYNC = 250, OPT_KIN_DELAYS = 256, OPT_KIN_ERROR_RATE, OPT_KIN_LIMITS, OPT_REGION, OPT_ACCOUNT, OPT_LAM };
 
 /* Fill cfg from the environment, then the command line; 0 ok, 1 exit
  * successfully (help/version), -1 usage error. */
@@ -74,6 +76,7 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
         {"quiet", no_argument, 0, 'q'}, {"log-level", required_argument, 0, 'l'},
         {"version", no_argument, 0, 'V'}, {"help", no_argument, 0, 'H'},
         {"region", required_argument, 0, OPT_REGION},
+        {"sync", required_argument, 0, OPT_SYNC},
         {"account", required_argument, 0, OPT_ACCOUNT},
         {"kinesis-delays", no_argument, 0, OPT_KIN_DELAYS},
         {"kinesis-error-rate", required_argument, 0, OPT_KIN_ERROR_RATE},
@@ -100,6 +103,13 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
         case 'm': cfg->in_memory = true; break;
         case 'q': cfg->quiet = true; break;
         case OPT_REGION: cfg->region = optarg; break;
+        case OPT_SYNC:
+            if (strcmp(optarg, "normal") != 0 && strcmp(optarg, "full") != 0) {
+                fprintf(stderr, "emu: --sync must be normal or full\n");
+                return -1;
+            }
+            cfg->sync_full = strcmp(optarg, "full") == 0;
+            break;
         case OPT_ACCOUNT: cfg->account = optarg; break;
         case OPT_KIN_DELAYS: cfg->kinesis_realistic_delays = true; break;
         case OPT_KIN_ERROR_RATE: cfg->kinesis_error_rate = atof(optarg); break;
@@ -140,6 +150,11 @@ int main(int argc, char **argv)
     err_t err = {0};
     if (store_open(emu.cfg.db_path, &emu.store, &err) != 0) {
         log_error("%s", err.msg);
+        return 1;
+    }
+    if (emu.cfg.sync_full && store_sync_full(emu.store, &err) != 0) {
+        log_error("%s", err.msg);
+        store_close(emu.store);
         return 1;
     }
     if (kin_start(&emu) != 0) {

@@ -258,3 +258,17 @@ def test_reads_on_disk_see_every_later_write(emu_factory, tmp_path):
         assert ddb.get_item(TableName="faces", Key={"id": {"S": "k%d" % i}})["Item"]["id"]["S"] == "k%d" % i
         assert ddb.scan(TableName="faces")["Count"] == i + 1
         assert ddb.describe_table(TableName="faces")["Table"]["ItemCount"] == i + 1
+
+
+def test_sync_full_mode_and_bad_option(emu_factory, tmp_path):
+    import subprocess
+    from conftest import EMU_BIN
+    e = emu_factory(args=["--sync", "full"], db=str(tmp_path / "full.db"))
+    ddb = e.client("dynamodb")
+    make_table(ddb)
+    ddb.put_item(TableName="faces", Item={"id": {"S": "a"}})
+    assert ddb.get_item(TableName="faces", Key={"id": {"S": "a"}})["Item"] == {"id": {"S": "a"}}
+    r = subprocess.run([EMU_BIN, "--sync", "sometimes"], capture_output=True, text=True)
+    assert r.returncode == 2 and "--sync must be normal or full" in r.stderr
+    r = subprocess.run([EMU_BIN, "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("emu ")
