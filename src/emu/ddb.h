@@ -87,9 +87,13 @@ json_t *ddb_table_describe(const emu_t *emu, const ddb_table *t);
 json_t *ddb_table_describe_live(const emu_t *emu, store_conn *c, const ddb_table *t,
                                 const char *status);
 
-/* --- storage (store_ddb.c); all run inside store_read/store_write jobs --- */
+/* --- storage (store_ddb.c); all run inside store_read/store_write jobs ---
+ * store_ddb_table_load serves from a per-connection cache; its item_count
+ * and size_bytes may be stale: store_ddb_table_counts reads them live. */
 int store_ddb_table_load(store_conn *c, const char *account, const char *region,
                          const char *name, ddb_table *out, err_t *err);  /* 1 = missing */
+int store_ddb_table_counts(store_conn *c, int64_t id, int64_t *count, int64_t *bytes,
+                           err_t *err);
 int store_ddb_table_insert(store_conn *c, const char *account, const char *region,
                            const char *name, const char *meta, int64_t *id, err_t *err);
 int store_ddb_table_set_meta(store_conn *c, int64_t id, const char *meta, err_t *err);

@@ -68,13 +68,16 @@ json_t *ddb_table_describe_live(const emu_t *emu, store_conn *c, const ddb_table
     bool on_demand = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
     char arn[512];
     ddb_table_arn(emu, t->name, arn, sizeof arn);
+    int64_t count = t->item_count, bytes = t->size_bytes;
+    if (c != NULL)
+        store_ddb_table_counts(c, t->id, &count, &bytes, NULL);
     json_t *d = json_pack(
         "{s:O, s:s, s:O, s:s, s:O, s:o, s:I, s:I, s:s, s:O, s:b}", "AttributeDefinitions",
         json_object_get(m, "AttributeDefinitions"), "TableName", t->name, "KeySchema",
         json_object_get(m, "KeySchema"), "TableStatus", status, "CreationDateTime",
         json_object_get(m, "CreationDateTime"), "ProvisionedThroughput",
         ddb_throughput_desc(json_object_get(m, "ProvisionedThroughput"), on_demand),
-        "TableSizeBytes", (json_int_t)t->size_bytes, "ItemCount", (json_int_t)t->item_count,
+        "TableSizeBytes", (json_int_t)bytes, "ItemCount", (json_int_t)count,
         "TableArn", arn, "TableId", json_object_get(m, "TableId"), "DeletionProtectionEnabled",
         json_is_true(json_object_get(m, "DeletionProtectionEnabled")));
     if (d == NULL)
@@ -197,7 +200,7 @@ static int ddb_delete_run(store_conn *c, void *arg, err_t *err)
                        "Resource cannot be deleted as it is currently protected against "
                        "deletion. Disable deletion protection first.");
     }
-    j->out = ddb_table_describe_live(j->emu, NULL, &t, "DELETING");
+    j->out = ddb_table_describe_live(j->emu, c, &t, "DELETING");
     int rc = store_ddb_table_delete(c, t.id, err);
     ddb_table_free(&t);
     return rc;

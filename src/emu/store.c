@@ -34,6 +34,11 @@ struct store {
     bool stopping;
     pthread_key_t reader_key;   /* per-thread read connection */
     unsigned long commits, jobs;
+    /* Bumped after a commit that changed the catalog (or a failed commit):
+     * connections drop their catalog caches when they see a new value.
+     * A reader reads it before its snapshot starts, so a cache filled in
+     * a snapshot never outlives the generation it was filled in. */
+    unsigned long catalog_gen;
 };
 
 /* Schemas of every service, applied at open in this order. */
@@ -90,6 +95,7 @@ static void store_conn_close(store_conn *c)
 {
     if (c == NULL)
         return;
+    store_ddb_cache_clear(c);
     for (unsigned i = 0; i < STORE_STMT_SLOTS; i++)
         sqlite3_finalize(c->stmts[i].stmt);
     sqlite3_close(c->db);
@@ -129,6 +135,16 @@ fail:
 
 static void store_reader_free(void *p) { store_conn_close(p); }
 
+/* Before a job: forget catalog caches older than the last catalog commit. */
+static void store_catalog_check(store_t *s, store_conn *c)
+{
+    unsigned long gen = __atomic_load_n(&s->catalog_gen, __ATOMIC_ACQUIRE);
+    if (c->catalog_gen != gen) {
+        store_ddb_cache_clear(c);
+        c->catalog_gen = gen;
+    }
+}
+
 /* Reset every statement a job left mid-iteration.  A statement that is
  * still stepping keeps its read transaction (and WAL snapshot) open, so a
  * reader would never see later commits; one sweep after each job makes
@@ -153,6 +169,7 @@ static void store_run_batch(store_t *s, store_job *batch)
             continue;
         }
         store_exec(c, "SAVEPOINT job", NULL);
+        store_catalog_check(s, c);
         j->rc = j->fn(c, j->arg, j->err);
         store_reset_all(c);
         if (j->rc != 0 && !sqlite3_get_autocommit(c->db))
@@ -169,11 +186,20 @@ static void store_run_batch(store_t *s, store_job *batch)
         }
         store_exec(c, "RELEASE job", NULL);
     }
+    bool failed = !in_txn;
     if (in_txn && store_exec(c, "COMMIT", &berr) != 0) {
+        failed = true;
         store_exec(c, "ROLLBACK", NULL);
         for (store_job *j = batch; j != NULL; j = j->next)
             if (j->rc == 0)
                 j->rc = err_set(j->err, ERR_INTERNAL, "%s", berr.msg);
+    }
+    if (failed || c->catalog_dirty) {
+        /* Other connections' caches may hold what this batch replaced;
+         * after a failed commit even this connection's cache may hold
+         * what never committed. */
+        __atomic_add_fetch(&s->catalog_gen, 1, __ATOMIC_RELEASE);
+        c->catalog_dirty = false;
     }
     s->commits++;
 }
@@ -251,6 +277,7 @@ int store_read(store_t *s, store_fn fn, void *arg, err_t *err)
             return -1;
         pthread_setspecific(s->reader_key, c);
     }
+    store_catalog_check(s, c);
     if (store_exec(c, "BEGIN", err) != 0)
         return -1;
     int rc = fn(c, arg, err);

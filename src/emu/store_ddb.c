@@ -13,6 +13,8 @@
 #include "ddb.h"
 #include "store_int.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char store_schema_ddb[] =
@@ -29,6 +31,70 @@ const char store_schema_ddb[] =
 
 static const unsigned char store_empty[1];
 
+/* Per-connection cache of parsed table descriptions: a request needs its
+ * table's schema, and parsing the stored JSON for every request costs more
+ * than the rest of a GetItem.  Entries are immutable copies sharing the
+ * (atomically reference-counted) meta; counts are not cached. */
+#define STORE_DDB_CACHE_MAX 32
+
+struct store_ddb_cache {
+    int n;
+    struct {
+        char key[DDB_NAME_MAX + 160];   /* account \x1f region \x1f name */
+        ddb_table t;
+    } e[STORE_DDB_CACHE_MAX];
+};
+
+static void store_ddb_cache_key(char *buf, size_t len, const char *account, const char *region,
+                                const char *name)
+{
+    snprintf(buf, len, "%s\x1f%s\x1f%s", account, region, name);
+}
+
+void store_ddb_cache_clear(store_conn *c)
+{
+    struct store_ddb_cache *cache = c->ddb_cache;
+    if (cache == NULL)
+        return;
+    for (int i = 0; i < cache->n; i++)
+        ddb_table_free(&cache->e[i].t);
+    free(cache);
+    c->ddb_cache = NULL;
+}
+
+static const ddb_table *store_ddb_cache_find(store_conn *c, const char *key)
+{
+    struct store_ddb_cache *cache = c->ddb_cache;
+    for (int i = 0; cache != NULL && i < cache->n; i++)
+        if (strcmp(cache->e[i].key, key) == 0)
+            return &cache->e[i].t;
+    return NULL;
+}
+
+static void store_ddb_cache_put(store_conn *c, const char *key, const ddb_table *t)
+{
+    if (c->ddb_cache == NULL && (c->ddb_cache = calloc(1, sizeof *c->ddb_cache)) == NULL)
+        return;
+    struct store_ddb_cache *cache = c->ddb_cache;
+    if (cache->n == STORE_DDB_CACHE_MAX) {
+        store_ddb_cache_clear(c);
+        store_ddb_cache_put(c, key, t);
+        return;
+    }
+    snprintf(cache->e[cache->n].key, sizeof cache->e[cache->n].key, "%s", key);
+    cache->e[cache->n].t = *t;
+    json_incref(t->meta);
+    cache->n++;
+}
+
+/* A change to the catalog in this connection's transaction: its own cache
+ * goes now, other connections' caches after the commit (store.c). */
+static void store_ddb_catalog_changed(store_conn *c)
+{
+    store_ddb_cache_clear(c);
+    c->catalog_dirty = true;
+}
+
 static void store_bind_blob(sqlite3_stmt *st, int i, const unsigned char *p, size_t n)
 {
     sqlite3_bind_blob64(st, i, p ? (const void *)p : (const void *)store_empty, n,
@@ -38,6 +104,14 @@ static void store_bind_blob(sqlite3_stmt *st, int i, const unsigned char *p, siz
 int store_ddb_table_load(store_conn *c, const char *account, const char *region,
                          const char *name, ddb_table *out, err_t *err)
 {
+    char key[DDB_NAME_MAX + 160];
+    store_ddb_cache_key(key, sizeof key, account, region, name);
+    const ddb_table *hit = store_ddb_cache_find(c, key);
+    if (hit != NULL) {
+        *out = *hit;
+        json_incref(out->meta);
+        return 0;
+    }
     sqlite3_stmt *st = store_stmt(
         c, "SELECT id, meta, item_count, size_bytes FROM ddb_tables "
            "WHERE account = ?1 AND region = ?2 AND name = ?3", err);
@@ -59,6 +133,22 @@ int store_ddb_table_load(store_conn *c, const char *account, const char *region,
         return -1;
     out->item_count = sqlite3_column_int64(st, 2);
     out->size_bytes = sqlite3_column_int64(st, 3);
+    store_ddb_cache_put(c, key, out);
+    return 0;
+}
+
+int store_ddb_table_counts(store_conn *c, int64_t id, int64_t *count, int64_t *bytes,
+                           err_t *err)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT item_count, size_bytes FROM ddb_tables WHERE id = ?1", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return store_fail(c, err);
+    *count = sqlite3_column_int64(st, 0);
+    *bytes = sqlite3_column_int64(st, 1);
     return 0;
 }
 
@@ -73,6 +163,7 @@ int store_ddb_table_insert(store_conn *c, const char *account, const char *regio
     sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, meta, -1, SQLITE_STATIC);
+    store_ddb_catalog_changed(c);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_CONSTRAINT)
         return err_set(err, ERR_DDB_RESOURCE_IN_USE, "Table already exists: %s", name);
@@ -87,6 +178,7 @@ int store_ddb_table_set_meta(store_conn *c, int64_t id, const char *meta, err_t 
     sqlite3_stmt *st = store_stmt(c, "UPDATE ddb_tables SET meta = ?2 WHERE id = ?1", err);
     if (st == NULL)
         return -1;
+    store_ddb_catalog_changed(c);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, meta, -1, SQLITE_STATIC);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
@@ -97,6 +189,7 @@ int store_ddb_table_delete(store_conn *c, int64_t id, err_t *err)
     sqlite3_stmt *st = store_stmt(c, "DELETE FROM ddb_items WHERE tbl = ?1", err);
     if (st == NULL)
         return -1;
+    store_ddb_catalog_changed(c);
     sqlite3_bind_int64(st, 1, id);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(c, err);

@@ -16,7 +16,16 @@ struct store_conn {
     /* Prepared statements cached by the address of their SQL text, which
      * is always a string literal: open addressing on the pointer. */
     struct { const char *sql; sqlite3_stmt *stmt; } stmts[STORE_STMT_SLOTS];
+    /* Catalog caches (table descriptions) of this connection: valid while
+     * catalog_gen equals the store's; a job that changes the catalog sets
+     * catalog_dirty and invalidates its own entries (store_ddb.c). */
+    struct store_ddb_cache *ddb_cache;
+    unsigned long catalog_gen;
+    bool catalog_dirty;
 };
+
+/* Drop every cached table description of a connection (store_ddb.c). */
+void store_ddb_cache_clear(store_conn *c);
 
 /* A prepared, reset statement for sql (a string literal); NULL with err
  * set on failure.  The statement stays owned by the connection. */

@@ -272,3 +272,27 @@ def test_sync_full_mode_and_bad_option(emu_factory, tmp_path):
     assert r.returncode == 2 and "--sync must be normal or full" in r.stderr
     r = subprocess.run([EMU_BIN, "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("emu ")
+
+
+def test_schema_changes_seen_by_every_connection(emu_factory, tmp_path):
+    # Table descriptions are cached per connection; a committed DeleteTable/
+    # CreateTable must be visible to every other connection at once.
+    e = emu_factory(db=str(tmp_path / "emu.db"))
+    a, b = e.client("dynamodb"), e.client("dynamodb")
+    make_table(a)
+    b.put_item(TableName="faces", Item={"id": {"S": "x"}})
+    assert b.describe_table(TableName="faces")["Table"]["ItemCount"] == 1
+    a.delete_table(TableName="faces")
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        b.get_item(TableName="faces", Key={"id": {"S": "x"}})
+    assert error_of(ei)[0] == "ResourceNotFoundException"
+    a.create_table(TableName="faces", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "N"}],
+                   BillingMode="PAY_PER_REQUEST")
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        b.put_item(TableName="faces", Item={"id": {"S": "x"}})
+    assert error_of(ei) == ("ValidationException",
+                            "One or more parameter values were invalid: Missing the key pk in the item")
+    b.put_item(TableName="faces", Item={"pk": {"N": "1"}})
+    assert b.scan(TableName="faces")["Items"] == [{"pk": {"N": "1"}}]
+    assert b.describe_table(TableName="faces")["Table"]["ItemCount"] == 1
