@@ -325,6 +325,7 @@ void store_close(store_t *s)
     pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->thread, NULL);
+    log_info("store: %lu write jobs in %lu commits", s->jobs, s->commits);
     if (s->path != NULL)
         sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     store_conn_close(s->writer);
