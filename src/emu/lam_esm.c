@@ -6,10 +6,10 @@
  * Each request is validated (shape and ranges, then function and stream
  * existence) before anything changes.  The configuration JSON is stored in
  * SQLite on every change; checkpoints are written by the pollers.
- * Supported source: Kinesis streams.  Accepted but not applied:
- * TumblingWindowInSeconds (must be 0), DestinationConfig, FilterCriteria;
- * ParallelizationFactor is validated and reported but each shard is
- * processed by one poller (stricter ordering than Lambda's per-key order).
+ * Supported source: Kinesis streams.  ParallelizationFactor runs up to N
+ * batches per shard at once, ordered per partition key (lam_esm_lanes.h).
+ * Accepted but not applied: TumblingWindowInSeconds, DestinationConfig,
+ * FilterCriteria.
  */
 #include "lam_esm.h"
 

@@ -7,8 +7,10 @@
  * guarded by `mu`; pollers copy what they need at the top of each batch,
  * so UpdateEventSourceMapping applies from the next batch on.  Threads: one
  * manager per mapping (watches the stream's shards) and one poller per
- * shard (reads, invokes, checkpoints); a child shard's poller starts
- * reading once its parent's poller reached the parent's end.
+ * shard (reads, invokes, checkpoints), which runs ParallelizationFactor - 1
+ * extra lane threads while a chunk is processed (lam_esm_batch.c); a child
+ * shard's poller starts reading once its parent's poller reached the
+ * parent's end.
  * Ownership: lam_state owns mappings (list `esms`, then `zombies` once
  * deleted until their threads are joined).
  */

@@ -2,16 +2,17 @@
  * lam_esm_poll.c - the threads of a Kinesis event source mapping: a
  * manager that discovers the stream's shards, and one poller per shard that
  * reads records (kin_read_shard), waits for new ones without polling
- * (kin_wait_for_records: delivery within milliseconds of a put), assembles
- * batches, invokes the function synchronously and moves the checkpoint
- * only after success, following lam_esm_logic.c.
+ * (kin_wait_for_records: delivery within milliseconds of a put) and hands
+ * each chunk to lam_esm_batch.c, which splits it into ParallelizationFactor
+ * lanes, invokes the function and moves the checkpoint only after success,
+ * following lam_esm_logic.c and lam_esm_lanes.c.
  *
  * The poller never holds a lock while invoking.  Disabling a mapping stops
  * its pollers after the current invocation; the checkpoint stays, so
  * enabling resumes there.  PutRecord never waits for a function: pollers
  * only read committed records.
  */
-#include "lam_esm.h"
+#include "lam_esm_batch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,23 +22,12 @@
 #include "../common/log.h"
 #include "lam_event.h"
 
-typedef struct lam_shard {
-    lam_esm *e;
-    char id[KIN_SHARD_ID_MAX];
-    char parent[KIN_SHARD_ID_MAX];
-    bool done;               /* a closed shard read to its end (e->mu) */
-    bool started;
-    pthread_t thread;
-    struct lam_shard *next;
-} lam_shard;
-
-static bool lam_esm_stopping(lam_esm *e)
+bool lam_esm_stopping(lam_esm *e)
 {
     return e->l->stopping || e->deleted;
 }
 
-/* Sleep up to ms, woken early by updates, delete and stop. */
-static void lam_esm_sleep(lam_esm *e, int64_t ms)
+void lam_esm_sleep(lam_esm *e, int64_t ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -74,8 +64,7 @@ static int lam_ckpt_put_job(store_conn *c, void *arg, err_t *err)
     return store_lam_checkpoint_put(c, j->uuid, j->shard, j->seq, err);
 }
 
-/* Persist the checkpoint of shard s at seq and continue after it. */
-static void lam_ckpt_save(lam_shard *s, const char *seq, kin_position *pos)
+void lam_ckpt_save(lam_shard *s, const char *seq, kin_position *pos)
 {
     lam_ckpt_job j = {s->e->uuid, s->id, "", 0};
     snprintf(j.seq, sizeof j.seq, "%s", seq);
@@ -163,97 +152,15 @@ static int lam_shard_initial(lam_shard *s, kin_position *pos)
     return 0;
 }
 
-/* --- one batch --------------------------------------------------------------- */
-
-typedef struct lam_batch_ctx {
-    lam_shard *s;
-    lam_esm_params p;
-    lam_fn *fn;
-    kin_batch *b;
-    lam_esm_rec *recs;
-} lam_batch_ctx;
-
-/* Invoke the function with records [lo, hi); 0 with *r filled, -1 when
- * emu stops. */
-static int lam_batch_invoke(lam_batch_ctx *c, size_t lo, size_t hi, lam_result *r)
-{
-    lam_esm *e = c->s->e;
-    lam_state *l = e->l;
-    lam_event_src src = {c->s->id, e->stream_arn, l->emu->cfg.region, c->fn->role};
-    json_t *ev = lam_event_kinesis(&src, c->b->records + lo, hi - lo);
-    size_t len = 0;
-    char *payload = ev ? lam_event_dump(ev, &len) : NULL;
-    json_decref(ev);
-    err_t err = {0};
-    int rc = payload ? lam_fn_invoke(l, c->fn, payload, len, NULL, r, &err) : -1;
-    free(payload);
-    err_clear(&err);
-    return rc;
-}
-
-/* Run the fetched records through the function until all are checkpointed
- * (or the mapping is disabled, deleted or emu stops). */
-static void lam_batch_process(lam_batch_ctx *c, size_t n, kin_position *pos)
-{
-    lam_esm *e = c->s->e;
-    lam_esm_run run;
-    lam_esm_run_init(&run, n, n);
-    size_t saved = 0;
-    for (;;) {
-        if (lam_esm_expire(&run, &c->p, c->recs, lam_epoch_ms()) > 0)
-            log_warn("lambda esm %s %s: discarded records older than %d s", e->uuid, c->s->id,
-                     c->p.max_age_s);
-        if (run.done > saved) {
-            lam_ckpt_save(c->s, c->recs[run.done - 1].seq, pos);
-            saved = run.done;
-        }
-        if (run.lo >= run.n || lam_esm_stopping(e))
-            return;
-        lam_result r;
-        size_t lo = run.lo, hi = run.hi, fail_at = lo;
-        if (lam_batch_invoke(c, lo, hi, &r) != 0)
-            return;
-        lam_outcome out = lam_esm_classify(&c->p, r.fn_error, r.body, r.len, c->recs, lo, hi,
-                                           &fail_at);
-        static const char *const names[] = {"ok", "partial", "error"};
-        log_info("lambda %s esm %s %s %s batch %zu seq %s..%s %s %.0fms", c->fn->cfg.name,
-                 e->uuid, c->s->id, r.id, hi - lo, c->recs[lo].seq, c->recs[hi - 1].seq,
-                 names[out], r.duration_ms);
-        if (out == LAM_OUT_ERROR && r.body)
-            log_warn("lambda %s %s: %.*s", c->fn->cfg.name, r.id,
-                     (int)(r.len > 500 ? 500 : r.len), r.body);
-        free(r.body);
-        lam_esm_set_result(e, out == LAM_OUT_OK ? "OK" : "PROBLEM: Function call failed");
-        int64_t delay = 0;
-        size_t before = run.discarded;
-        lam_next nx = lam_esm_after(&run, &c->p, out, fail_at, &delay);
-        if (run.discarded > before)
-            log_warn("lambda esm %s %s: retries exhausted, %zu records skipped", e->uuid,
-                     c->s->id, run.discarded - before);
-        if (run.done > saved) {
-            lam_ckpt_save(c->s, c->recs[run.done - 1].seq, pos);
-            saved = run.done;
-        }
-        if (nx == LAM_NEXT_DONE)
-            return;
-        if (delay > 0)
-            lam_esm_sleep(e, delay);
-        pthread_mutex_lock(&e->mu);
-        bool enabled = e->enabled;
-        pthread_mutex_unlock(&e->mu);
-        if (!enabled)
-            return;
-    }
-}
-
-/* Read from *pos, honour the batching window.  0 with *b filled. */
-static int lam_batch_read(lam_shard *s, const lam_esm_params *p, kin_position *pos,
-                          kin_batch *b, err_t *err)
+/* Read up to max records from *pos, honouring the batching window.  0
+ * with *b filled. */
+static int lam_batch_read(lam_shard *s, const lam_esm_params *p, size_t max,
+                          kin_position *pos, kin_batch *b, err_t *err)
 {
     emu_t *emu = s->e->l->emu;
     uint64_t g = kin_generation(emu);
-    if (kin_read_shard(emu, s->e->stream_arn, s->id, pos, (size_t)p->batch_size,
-                       LAM_PAYLOAD_MAX, b, err) != 0)
+    size_t max_bytes = LAM_PAYLOAD_MAX * (max / (size_t)p->batch_size + 1);
+    if (kin_read_shard(emu, s->e->stream_arn, s->id, pos, max, max_bytes, b, err) != 0)
         return -1;
     int64_t first_seen = lam_now_ms();
     for (;;) {
@@ -266,8 +173,7 @@ static int lam_batch_read(lam_shard *s, const lam_esm_params *p, kin_position *p
             return 0;
         g = kin_wait_for_records(emu, g, (int)(w < 100 ? w : 100));
         kin_batch more = {0};
-        if (kin_read_shard(emu, s->e->stream_arn, s->id, pos, (size_t)p->batch_size,
-                           LAM_PAYLOAD_MAX, &more, err) != 0)
+        if (kin_read_shard(emu, s->e->stream_arn, s->id, pos, max, max_bytes, &more, err) != 0)
             return 0; /* keep what we have */
         kin_batch_free(b);
         *b = more;
@@ -275,25 +181,27 @@ static int lam_batch_read(lam_shard *s, const lam_esm_params *p, kin_position *p
 }
 
 /* One poll of shard s: 1 = idle (waited for records), 2 = end of a closed
- * shard, 0 = records processed. */
+ * shard, 0 = records processed.  A poll reads one chunk: BatchSize x
+ * ParallelizationFactor records (at most 10,000), split into lanes. */
 static int lam_shard_poll(lam_shard *s, kin_position *pos)
 {
     lam_esm *e = s->e;
-    lam_batch_ctx c = {.s = s};
     pthread_mutex_lock(&e->mu);
-    c.p = e->p;
+    lam_esm_params p = e->p;
+    int factor = e->parallelization;
     char fname[LAM_NAME_MAX];
     snprintf(fname, sizeof fname, "%s", e->fn_name);
     pthread_mutex_unlock(&e->mu);
-    c.fn = lam_fn_find(e->l, fname);
+    lam_fn *fn = lam_fn_find(e->l, fname);
     emu_t *emu = e->l->emu;
     uint64_t g = kin_generation(emu);
+    size_t max = (size_t)p.batch_size * (size_t)(factor > 0 ? factor : 1);
     kin_batch b = {0};
     err_t err = {0};
     int rc = 0;
-    if (c.fn == NULL || lam_batch_read(s, &c.p, pos, &b, &err) != 0) {
+    if (fn == NULL || lam_batch_read(s, &p, max > 10000 ? 10000 : max, pos, &b, &err) != 0) {
         char msg[64];
-        snprintf(msg, sizeof msg, "PROBLEM: %.54s", c.fn ? err.msg : "Function not found");
+        snprintf(msg, sizeof msg, "PROBLEM: %.54s", fn ? err.msg : "Function not found");
         lam_esm_set_result(e, msg);
         lam_esm_sleep(e, 500);
         rc = 1;
@@ -306,17 +214,7 @@ static int lam_shard_poll(lam_shard *s, kin_position *pos)
             kin_wait_for_records(emu, g, 200);
         goto out;
     }
-    c.b = &b;
-    c.recs = calloc(b.n, sizeof *c.recs);
-    if (c.recs == NULL)
-        goto out;
-    for (size_t i = 0; i < b.n; i++)
-        c.recs[i] = (lam_esm_rec){b.records[i].seq, b.records[i].arrival_ms,
-                                  lam_esm_record_bytes(b.records[i].data_len,
-                                                       strlen(b.records[i].partition_key ?: ""))};
-    lam_batch_process(&c, lam_esm_fit(c.recs, b.n, (size_t)c.p.batch_size, LAM_PAYLOAD_MAX),
-                      pos);
-    free(c.recs);
+    lam_chunk_process(s, &p, fn, &b, factor, pos);
 out:
     kin_batch_free(&b);
     err_clear(&err);

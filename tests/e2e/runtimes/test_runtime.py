@@ -15,8 +15,10 @@ Kinesis events (Records): each record's decoded data may contain
   FAILONCE            fail the batch the first time this record is seen
   PARTIAL             report the record in batchItemFailures (once, with
                       PARTIALONCE; always with PARTIAL)
+With $RUNTIME_SLEEP (seconds), every Kinesis invocation sleeps that long.
 Every invocation is appended as one JSON line to $RUNTIME_LOG (if set):
-  {"pid", "request_id", "seqs": [...], "data": [...], "outcome"}.
+  {"pid", "request_id", "seqs": [...], "data": [...], "keys": [...],
+   "outcome", "t0", "t1"} (t0/t1: start and end, epoch seconds).
 """
 import base64
 import json
@@ -43,6 +45,8 @@ def log(entry):
 
 
 def kinesis(event, rid):
+    t0 = time.time()
+    time.sleep(float(os.environ.get("RUNTIME_SLEEP", "0")))
     seqs, datas, failures, fail = [], [], [], False
     for r in event["Records"]:
         seq = r["kinesis"]["sequenceNumber"]
@@ -63,7 +67,8 @@ def kinesis(event, rid):
             failures.append({"itemIdentifier": seq})
     outcome = "error" if fail else ("partial" if failures else "ok")
     log({"pid": os.getpid(), "request_id": rid, "seqs": seqs, "data": datas,
-         "outcome": outcome, "event": event})
+         "keys": [r["kinesis"]["partitionKey"] for r in event["Records"]],
+         "outcome": outcome, "event": event, "t0": t0, "t1": time.time()})
     if fail:
         return None, {"errorMessage": "record failed", "errorType": "TestError"}
     return {"batchItemFailures": failures}, None
