@@ -10,6 +10,9 @@
  *   --fn-timeout S, --fn-memory MB, --fn-concurrency N, --fn-handler H,
  *   --fn-env K=V, --fn-role ARN  settings of the last --function
  *   --event-source STREAM:FUNCTION[,Key=Value...]  a Kinesis mapping
+ *   --config FILE               functions and mappings from a JSON file
+ *                               (format in lam_config_file.c; example in
+ *                               docker/emu.example.json)
  *
  * How a runtime names its function (the Runtime API has no such field):
  *   AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT/_fn/NAME      (external runtime)
@@ -34,7 +37,8 @@
 
 struct lam_config;
 
-/* Record one command-line option (name without "--", e.g. "function");
+/* Record one command-line option (name without "--", e.g. "function";
+ * "config" reads a file);
  * allocates *cfg on first use.  0, or -1 after printing the problem. */
 int lam_config_option(struct lam_config **cfg, const char *name, const char *arg);
 /* Release a configuration (lam_stop does it for emu->cfg.lam). */

@@ -1,6 +1,6 @@
 /*
- * lam_config.c - the Lambda command-line options (see lam.h) and the
- * module's start/quiesce/stop.
+ * lam_config.c - the Lambda command-line options (see lam.h; --config files
+ * are read by lam_config_file.c) and the module's start/quiesce/stop.
  *
  * Entry points: lam_config_option, lam_config_free, lam_start,
  * lam_quiesce, lam_stop.  The configuration owns every string it holds.
@@ -88,6 +88,8 @@ int lam_config_option(struct lam_config **cfg, const char *name, const char *arg
         return lam_cfg_function(c, arg);
     if (strcmp(name, "event-source") == 0)
         return lam_cfg_push(&c->sources, &c->nsources, arg);
+    if (strcmp(name, "config") == 0)
+        return lam_config_file(c, arg);
     if (c->nfns == 0) {
         fprintf(stderr, "emu: --%s applies to the preceding --function\n", name);
         return -1;
@@ -133,6 +135,7 @@ void lam_config_free(struct lam_config *c)
     for (int i = 0; i < c->nsources; i++)
         free(c->sources[i]);
     free(c->sources);
+    json_decref(c->source_reqs);
     free(c);
 }
 

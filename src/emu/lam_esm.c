@@ -1,7 +1,8 @@
 /*
  * lam_esm.c - event source mappings through the Lambda REST API
  * (/2015-03-31/event-source-mappings/: Create, Get, List, Update, Delete),
- * the --event-source option, persistence and start/stop.
+ * the mappings declared with --event-source or --config, persistence and
+ * start/stop.
  *
  * Each request is validated (shape and ranges, then function and stream
  * existence) before anything changes.  The configuration JSON is stored in
@@ -547,13 +548,11 @@ static json_t *lam_esm_parse_source(const char *spec, err_t *err)
     return req;
 }
 
-/* Apply one --event-source: update the mapping of the same stream and
- * function (restored from the database, checkpoint kept) or create it. */
-static int lam_esm_from_cli(lam_state *l, const char *spec, err_t *err)
+/* Apply one declared mapping (a Create request from --event-source or
+ * --config; borrowed): update the mapping of the same stream and function
+ * (restored from the database, checkpoint kept) or create it. */
+static int lam_esm_declared(lam_state *l, json_t *req, const char *origin, err_t *err)
 {
-    json_t *req = lam_esm_parse_source(spec, err);
-    if (req == NULL)
-        return -1;
     int rc = -1;
     lam_esm *e = lam_esm_new(l);
     if (e == NULL || lam_esm_apply_create(l, e, req, true, err) != 0)
@@ -564,6 +563,7 @@ static int lam_esm_from_cli(lam_state *l, const char *spec, err_t *err)
         pthread_mutex_lock(&o->mu);
         o->p = e->p;
         o->parallelization = e->parallelization;
+        o->tumbling_window_s = e->tumbling_window_s;
         o->enabled = e->enabled;
         snprintf(o->state, sizeof o->state, "%s", o->enabled ? "Enabled" : "Disabled");
         pthread_cond_broadcast(&o->cv);
@@ -572,13 +572,41 @@ static int lam_esm_from_cli(lam_state *l, const char *spec, err_t *err)
         goto out;
     }
     if (lam_esm_launch(l, e, true, err) == 0) {
-        log_info("lambda esm %s: %s -> %s (--event-source)", e->uuid, e->stream_arn, e->fn_name);
+        log_info("lambda esm %s: %s -> %s (%s)", e->uuid, e->stream_arn, e->fn_name, origin);
         e = NULL;
         rc = 0;
     }
 out:
     lam_esm_free(e);
+    return rc;
+}
+
+static int lam_esm_from_cli(lam_state *l, const char *spec, err_t *err)
+{
+    json_t *req = lam_esm_parse_source(spec, err);
+    if (req == NULL)
+        return -1;
+    int rc = lam_esm_declared(l, req, "--event-source", err);
     json_decref(req);
+    return rc;
+}
+
+int lam_esm_check_request(json_t *req, err_t *err)
+{
+    lam_esm *e = lam_esm_new(NULL);
+    if (e == NULL)
+        return err_set(err, ERR_LAM_SERVICE, "out of memory");
+    const char *pos = json_string_value(json_object_get(req, "StartingPosition"));
+    int rc = lam_esm_apply_common(e, req, err);
+    if (rc == 0 && pos != NULL && strcmp(pos, "TRIM_HORIZON") != 0 &&
+        strcmp(pos, "LATEST") != 0 && strcmp(pos, "AT_TIMESTAMP") != 0)
+        rc = err_set(err, ERR_LAM_INVALID_PARAMETER, "StartingPosition must be TRIM_HORIZON, "
+                     "LATEST or AT_TIMESTAMP, got %s", pos);
+    if (rc == 0 && pos != NULL && strcmp(pos, "AT_TIMESTAMP") == 0 &&
+        !json_is_number(json_object_get(req, "StartingPositionTimestamp")))
+        rc = err_set(err, ERR_LAM_INVALID_PARAMETER,
+                     "StartingPositionTimestamp is required with AT_TIMESTAMP");
+    lam_esm_free(e);
     return rc;
 }
 
@@ -598,6 +626,10 @@ int lam_esm_start(lam_state *l, err_t *err)
     int rc = 0;
     for (int k = 0; rc == 0 && l->cfg && k < l->cfg->nsources; k++)
         rc = lam_esm_from_cli(l, l->cfg->sources[k], err);
+    json_t *req;
+    json_array_foreach(l->cfg ? l->cfg->source_reqs : NULL, i, req)
+        if (rc == 0)
+            rc = lam_esm_declared(l, req, "--config", err);
     pthread_mutex_unlock(&l->mu);
     return rc;
 }

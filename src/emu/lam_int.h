@@ -29,7 +29,7 @@
 #define LAM_ARN_MAX 320
 #define LAM_MAX_PROCS 64
 
-/* --- configuration (lam_config.c) --- */
+/* --- configuration (lam_config.c, lam_config_file.c) --- */
 
 typedef struct lam_fn_config {
     char *name;
@@ -41,11 +41,17 @@ typedef struct lam_fn_config {
     int nenv;
 } lam_fn_config;
 
+/* Read a --config file into c (lam_config_file.c); 0, or -1 after
+ * printing the problem.  Defined here, called by lam_config_option. */
+struct lam_config;
+int lam_config_file(struct lam_config *c, const char *path);
+
 struct lam_config {
     lam_fn_config *fns;
     int nfns;
     char **sources;          /* --event-source values */
     int nsources;
+    json_t *source_reqs;     /* --config eventSources as Create requests (array) */
 };
 
 /* --- invocations and functions (lam_fn.c) --- */
@@ -155,6 +161,9 @@ void lam_resp_error(http_resp *resp, const err_t *err);
 int lam_esm_start(lam_state *l, err_t *err);
 void lam_esm_stop(lam_state *l);
 void lam_esm_http(lam_state *l, http_req *req, http_resp *resp, const char *rest);
+/* Check a Create request's parameters (ranges, StartingPosition) without a
+ * running emu, for --config; 0 / -1 with err filled.  req borrowed. */
+int lam_esm_check_request(json_t *req, err_t *err);
 
 /* --- persistence (store_lam.c; run inside store_read/store_write) --- */
 typedef int (*store_lam_row_fn)(void *arg, const char *uuid, const char *config);

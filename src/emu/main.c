@@ -45,6 +45,8 @@ static const char emu_usage[] =
     "  --fn-role ARN        function settings (defaults 3 s, 128 MB, 1)\n"
     "  --event-source STREAM:FUNCTION[,Key=Value...]  a Kinesis event source mapping\n"
     "                       (keys as in CreateEventSourceMapping, e.g. BatchSize=10)\n"
+    "  --config FILE        functions and event sources from a JSON file\n"
+    "                       (see docker/emu.example.json)\n"
     "  emu event kinesis --stream NAME [--shard ID] [--limit N] [--endpoint URL]\n"
     "                       print a ready Lambda Kinesis event from a running emu\n"
     "  --version            print the version and exit\n"
@@ -85,6 +87,7 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
         {"fn-memory", required_argument, 0, OPT_LAM}, {"fn-concurrency", required_argument, 0, OPT_LAM},
         {"fn-handler", required_argument, 0, OPT_LAM}, {"fn-env", required_argument, 0, OPT_LAM},
         {"fn-role", required_argument, 0, OPT_LAM}, {"event-source", required_argument, 0, OPT_LAM},
+        {"config", required_argument, 0, OPT_LAM},
         {0, 0, 0, 0}};
     cfg->host = emu_env("EMU_HOST", "127.0.0.1");
     cfg->port = atoi(emu_env("EMU_PORT", "8000"));
