@@ -17,7 +17,6 @@
 
 #include "../common/log.h"
 #include "emu.h"
-#include "gen.h"
 #include "http.h"
 #include "kin.h"
 #include "lam.h"
@@ -146,13 +145,13 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
 int main(int argc, char **argv)
 {
     emu_t emu = {0};
-    if (argc > 1 && strcmp(argv[1], "generate") == 0)
-        return gen_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "event") == 0)
         return lam_cli_event(argc - 1, argv + 1);
     int rc = emu_parse_args(argc, argv, &emu.cfg);
-    if (rc != 0)
+    if (rc != 0) {
+        lam_config_free(emu.cfg.lam);
         return rc > 0 ? 0 : 2;
+    }
     err_t err = {0};
     if (store_open(emu.cfg.db_path, &emu.store, &err) != 0) {
         log_error("%s", err.msg);
