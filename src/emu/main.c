@@ -17,6 +17,7 @@
 
 #include "../common/log.h"
 #include "emu.h"
+#include "gen.h"
 #include "http.h"
 #include "kin.h"
 #include "lam.h"
@@ -47,6 +48,8 @@ static const char emu_usage[] =
     "                       (keys as in CreateEventSourceMapping, e.g. BatchSize=10)\n"
     "  --config FILE        functions and event sources from a JSON file\n"
     "                       (see docker/emu.example.json)\n"
+    "  emu generate --stream NAME [--rate N] [--duration T] [--seed N] ...\n"
+    "                       put face-search records into a stream (emu generate --help)\n"
     "  emu event kinesis --stream NAME [--shard ID] [--limit N] [--endpoint URL]\n"
     "                       print a ready Lambda Kinesis event from a running emu\n"
     "  --version            print the version and exit\n"
@@ -145,6 +148,8 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
 int main(int argc, char **argv)
 {
     emu_t emu = {0};
+    if (argc > 1 && strcmp(argv[1], "generate") == 0)
+        return gen_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "event") == 0)
         return lam_cli_event(argc - 1, argv + 1);
     int rc = emu_parse_args(argc, argv, &emu.cfg);
