@@ -13,6 +13,7 @@
 #include "../common/log.h"
 
 #define STORE_BATCH_MAX 512
+#define STORE_READERS 4
 
 typedef struct store_job {
     store_fn fn;
@@ -32,7 +33,13 @@ struct store {
     pthread_cond_t work;        /* jobs queued or stopping */
     store_job *head, *tail;
     bool stopping;
-    pthread_key_t reader_key;   /* per-thread read connection */
+    /* A small pool of WAL reader connections shared by all threads: one
+     * per request thread would cost a page cache each (tens of MB under
+     * load) for no gain on two cores. */
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
+    int pool_free;              /* entries of pool[] available, a stack */
+    store_conn *pool[STORE_READERS];
     unsigned long commits, jobs;
     /* Bumped after a commit that changed the catalog (or a failed commit):
      * connections drop their catalog caches when they see a new value.
@@ -123,8 +130,8 @@ static store_conn *store_conn_open(store_t *s, bool writer, err_t *err)
      * loses no acknowledged write; store_sync_full() adds an fsync per
      * commit for power-loss safety. */
     const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                   "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
-                                 : "PRAGMA cache_size=-16384; PRAGMA query_only=1;";
+                                   "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;"
+                                 : "PRAGMA cache_size=-4096; PRAGMA query_only=1;";
     if (s->path != NULL && store_exec(c, pragmas, err) != 0)
         goto fail;
     return c;
@@ -132,8 +139,6 @@ fail:
     store_conn_close(c);
     return NULL;
 }
-
-static void store_reader_free(void *p) { store_conn_close(p); }
 
 /* Before a job: forget catalog caches older than the last catalog commit. */
 static void store_catalog_check(store_t *s, store_conn *c)
@@ -270,21 +275,28 @@ int store_read(store_t *s, store_fn fn, void *arg, err_t *err)
          * behind writes on the writer thread. */
         return store_submit(s, fn, arg, err, true);
     }
-    store_conn *c = pthread_getspecific(s->reader_key);
-    if (c == NULL) {
-        c = store_conn_open(s, false, err);
-        if (c == NULL)
-            return -1;
-        pthread_setspecific(s->reader_key, c);
-    }
+    pthread_mutex_lock(&s->pool_mu);
+    while (s->pool_free == 0)
+        pthread_cond_wait(&s->pool_cv, &s->pool_mu);
+    store_conn *c = s->pool[--s->pool_free];
+    s->pool[s->pool_free] = NULL;
+    pthread_mutex_unlock(&s->pool_mu);
+    int rc = -1;
+    if (c == NULL && (c = store_conn_open(s, false, err)) == NULL)
+        goto out;
     store_catalog_check(s, c);
     if (store_exec(c, "BEGIN", err) != 0)
-        return -1;
-    int rc = fn(c, arg, err);
+        goto out;
+    rc = fn(c, arg, err);
     store_reset_all(c);
     err_t cerr = {0};
     if (store_exec(c, "COMMIT", &cerr) != 0)
         log_error("read transaction did not end: %s", cerr.msg);
+out:
+    pthread_mutex_lock(&s->pool_mu);
+    s->pool[s->pool_free++] = c; /* NULL when it could not open: retried next time */
+    pthread_cond_signal(&s->pool_cv);
+    pthread_mutex_unlock(&s->pool_mu);
     return rc;
 }
 
@@ -295,7 +307,9 @@ int store_open(const char *path, store_t **out, err_t *err)
         return err_set(err, ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work, NULL);
-    pthread_key_create(&s->reader_key, store_reader_free);
+    pthread_mutex_init(&s->pool_mu, NULL);
+    pthread_cond_init(&s->pool_cv, NULL);
+    s->pool_free = STORE_READERS;
     s->path = path ? strdup(path) : NULL;
     s->writer = store_conn_open(s, true, err);
     if (s->writer == NULL)
@@ -329,12 +343,8 @@ void store_close(store_t *s)
     if (s->path != NULL)
         sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     store_conn_close(s->writer);
-    store_conn *c = pthread_getspecific(s->reader_key);
-    if (c != NULL) {
-        pthread_setspecific(s->reader_key, NULL);
-        store_conn_close(c);
-    }
-    pthread_key_delete(s->reader_key);
+    for (int i = 0; i < STORE_READERS; i++)
+        store_conn_close(s->pool[i]);
     free(s->path);
     free(s);
 }
