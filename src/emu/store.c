@@ -98,6 +98,19 @@ static int store_exec(store_conn *c, const char *sql, err_t *err)
     return 0;
 }
 
+/* Run a transaction-control statement (a string literal) through the
+ * statement cache: parsing SAVEPOINT/RELEASE for every job showed up in
+ * the writer's profile. */
+static int store_ctl(store_conn *c, const char *sql, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(c, sql, err);
+    if (st == NULL)
+        return -1;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
 static void store_conn_close(store_conn *c)
 {
     if (c == NULL)
@@ -167,18 +180,18 @@ static void store_run_batch(store_t *s, store_job *batch)
 {
     store_conn *c = s->writer;
     err_t berr = {0};
-    bool in_txn = store_exec(c, "BEGIN IMMEDIATE", &berr) == 0;
+    bool in_txn = store_ctl(c, "BEGIN IMMEDIATE", &berr) == 0;
     for (store_job *j = batch; j != NULL; j = j->next) {
         if (!in_txn) {
             j->rc = err_set(j->err, ERR_INTERNAL, "%s", berr.msg);
             continue;
         }
-        store_exec(c, "SAVEPOINT job", NULL);
+        store_ctl(c, "SAVEPOINT job", NULL);
         store_catalog_check(s, c);
         j->rc = j->fn(c, j->arg, j->err);
         store_reset_all(c);
         if (j->rc != 0 && !sqlite3_get_autocommit(c->db))
-            store_exec(c, "ROLLBACK TO job", NULL);
+            store_ctl(c, "ROLLBACK TO job", NULL);
         if (sqlite3_get_autocommit(c->db)) {
             /* SQLite rolled the whole transaction back (I/O error, full
              * disk): nothing of this batch is durable. */
@@ -189,10 +202,10 @@ static void store_run_batch(store_t *s, store_job *batch)
                     k->rc = err_set(k->err, ERR_INTERNAL, "%s", berr.msg);
             continue;
         }
-        store_exec(c, "RELEASE job", NULL);
+        store_ctl(c, "RELEASE job", NULL);
     }
     bool failed = !in_txn;
-    if (in_txn && store_exec(c, "COMMIT", &berr) != 0) {
+    if (in_txn && store_ctl(c, "COMMIT", &berr) != 0) {
         failed = true;
         store_exec(c, "ROLLBACK", NULL);
         for (store_job *j = batch; j != NULL; j = j->next)
@@ -212,6 +225,7 @@ static void store_run_batch(store_t *s, store_job *batch)
 static void *store_writer_main(void *arg)
 {
     store_t *s = arg;
+    pthread_setname_np(pthread_self(), "emu-writer");
     pthread_mutex_lock(&s->mu);
     for (;;) {
         while (s->head == NULL && !s->stopping)
@@ -285,12 +299,12 @@ int store_read(store_t *s, store_fn fn, void *arg, err_t *err)
     if (c == NULL && (c = store_conn_open(s, false, err)) == NULL)
         goto out;
     store_catalog_check(s, c);
-    if (store_exec(c, "BEGIN", err) != 0)
+    if (store_ctl(c, "BEGIN", err) != 0)
         goto out;
     rc = fn(c, arg, err);
     store_reset_all(c);
     err_t cerr = {0};
-    if (store_exec(c, "COMMIT", &cerr) != 0)
+    if (store_ctl(c, "COMMIT", &cerr) != 0)
         log_error("read transaction did not end: %s", cerr.msg);
 out:
     pthread_mutex_lock(&s->pool_mu);
