@@ -18,15 +18,18 @@ def fnv_lane(key, n):
 
 
 def args(log, sleep, extra=()):
+    """A function with concurrency 3, so three lanes can run at once."""
     return ["--function", "proc=" + RUNTIME, "--fn-timeout", "10", "--fn-concurrency", "3",
             "--fn-env", "RUNTIME_LOG=" + log, "--fn-env", "RUNTIME_SLEEP=%g" % sleep, *extra]
 
 
-def put_keys(env, stream, n, nkeys):
-    """Put n records "r-NNN" with keys key-(i mod nkeys), one PutRecords call per 20."""
+def put_keys(env, stream, n, nkeys, slow_key=None):
+    """Put n records "r-NNN" with keys key-(i mod nkeys), one PutRecords call per 20;
+    the records of slow_key get "-SLOW" appended (the runtime takes longer)."""
     want = {}
     for base in range(0, n, 20):
-        recs = [{"Data": ("r-%03d" % i).encode(), "PartitionKey": "key-%d" % (i % nkeys)}
+        recs = [{"Data": ("r-%03d%s" % (i, "-SLOW" if i % nkeys == slow_key else "")).encode(),
+                 "PartitionKey": "key-%d" % (i % nkeys)}
                 for i in range(base, min(n, base + 20))]
         r = env.kin.put_records(StreamName=stream, Records=recs)
         assert r["FailedRecordCount"] == 0
@@ -71,8 +74,14 @@ def test_parallel_checkpoint_across_restart(emu_factory, tmp_path):
     env = Env(e, log)
     env.stream("pc")
     seq_of = {}
-    put_keys(env, "pc", 60, 20)
-    env.wait(lambda c: len(c) >= 8, timeout=20)       # stop mid-stream
+    # key-0's lane is slow, so other lanes acknowledge records above the
+    # checkpoint: those may be redelivered, nothing below it may.
+    names = sorted(d for ds in put_keys(env, "pc", 60, 20, slow_key=0).values() for d in ds)
+    # Stop while key-0's second batch (record 20) is still running and
+    # other lanes of its chunk (records 18..23) are already acknowledged.
+    env.wait(lambda c: any(d in ("r-018", "r-019", "r-021", "r-022", "r-023")
+                           for x in c for d in x["data"]), timeout=20)
+    time.sleep(0.15)
     t_stop = time.time()
     assert e.stop() == 0
     before = env.calls()
@@ -84,9 +93,9 @@ def test_parallel_checkpoint_across_restart(emu_factory, tmp_path):
     for c in calls:
         for s, d in zip(c["seqs"], c["data"]):
             seq_of[d] = int(s)
-    assert sorted(set(env.delivered_ok())) == ["r-%03d" % i for i in range(60)]   # none lost
+    assert sorted(set(env.delivered_ok())) == names                     # none lost
     # Acknowledged before the stop (with a margin for the reply to reach emu).
-    acked = {d for c in before if c["outcome"] == "ok" and c["t1"] < t_stop - 0.3
+    acked = {d for c in before if c["outcome"] == "ok" and c["t1"] < t_stop - 0.1
              for d in c["data"]}
     lowest_unacked = min(seq_of[d] for d in seq_of if d not in acked)
     counts = {}

@@ -15,7 +15,8 @@ Kinesis events (Records): each record's decoded data may contain
   FAILONCE            fail the batch the first time this record is seen
   PARTIAL             report the record in batchItemFailures (once, with
                       PARTIALONCE; always with PARTIAL)
-With $RUNTIME_SLEEP (seconds), every Kinesis invocation sleeps that long.
+With $RUNTIME_SLEEP (seconds), every Kinesis invocation sleeps that long, and
+four times as long when a record's data contains SLOW.
 Every invocation is appended as one JSON line to $RUNTIME_LOG (if set):
   {"pid", "request_id", "seqs": [...], "data": [...], "keys": [...],
    "outcome", "t0", "t1"} (t0/t1: start and end, epoch seconds).
@@ -46,7 +47,8 @@ def log(entry):
 
 def kinesis(event, rid):
     t0 = time.time()
-    time.sleep(float(os.environ.get("RUNTIME_SLEEP", "0")))
+    slow = any(b"SLOW" in base64.b64decode(r["kinesis"]["data"]) for r in event["Records"])
+    time.sleep(float(os.environ.get("RUNTIME_SLEEP", "0")) * (4 if slow else 1))
     seqs, datas, failures, fail = [], [], [], False
     for r in event["Records"]:
         seq = r["kinesis"]["sequenceNumber"]
