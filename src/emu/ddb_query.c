@@ -459,12 +459,31 @@ static int ddb_query_range_bounds(ddb_read *r, ddb_range *rg, ddb_bufs *b, err_t
     return 0;
 }
 
+/* DynamoDB refuses a Query filter on the queried keys (hash first): they
+ * belong in the key condition. */
+static int ddb_query_filter_keys(ddb_read *r, const char *hash, const char *range, err_t *err)
+{
+    if (r->x.filter == NULL)
+        return 0;
+    json_t *heads = expr_path_heads(r->x.filter);
+    const char *what = json_object_get(r->req, "QueryFilter") ? "QueryFilter" : "Filter Expression";
+    const char *key = json_object_get(heads, hash) ? hash
+                      : range[0] && json_object_get(heads, range) ? range : NULL;
+    json_decref(heads);
+    if (key == NULL)
+        return 0;
+    return err_set(err, ERR_DDB_VALIDATION,
+                   "%s can only contain non-primary key attributes: Primary key attribute: %s",
+                   what, key);
+}
+
 static int ddb_query_bounds(ddb_read *r, ddb_range *rg, ddb_bufs *b, err_t *err)
 {
     const char *hash = r->ix ? r->ix->hash : r->t.hash;
     const char *range = r->ix ? r->ix->range : r->t.range;
     if (ddb_exprs_key(&r->x, r->req, hash, range[0] ? range : NULL, &r->kc, err) != 0 ||
-        ddb_query_types(r, hash, range, err) != 0 || ddb_query_between(&r->kc, err) != 0)
+        ddb_query_types(r, hash, range, err) != 0 || ddb_query_between(&r->kc, err) != 0 ||
+        ddb_query_filter_keys(r, hash, range, err) != 0)
         return -1;
     ddb_key hk = {0};
     if (ddb_query_hash(r, &hk, err) != 0)

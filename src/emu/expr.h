@@ -111,6 +111,10 @@ int expr_from_filter(json_t *filter, const char *conditional_operator,
 int expr_from_attribute_updates(json_t *updates, expr_t **out, err_t *err);
 int expr_from_attributes_to_get(json_t *names, expr_t **out, err_t *err);
 
+/* The top-level attribute names a condition/filter reads, as an object
+ * used as a set (new reference). */
+json_t *expr_path_heads(const expr_t *cond);
+
 /* True when word is one of DynamoDB's reserved words (case-insensitive). */
 bool expr_is_reserved(const char *word, size_t len);
 

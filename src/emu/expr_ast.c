@@ -213,3 +213,21 @@ void expr_free(expr_t *e)
     free(e->actions);
     free(e);
 }
+
+static void expr_heads_collect(const expr_node *n, json_t *set)
+{
+    if (n == NULL)
+        return;
+    if (n->type == N_PATH && n->path.n > 0 && n->path.e[0].name != NULL)
+        json_object_set_new(set, n->path.e[0].name, json_true());
+    for (int i = 0; i < n->nargs; i++)
+        expr_heads_collect(n->args[i], set);
+}
+
+json_t *expr_path_heads(const expr_t *cond)
+{
+    json_t *set = json_object();
+    if (cond != NULL)
+        expr_heads_collect(cond->root, set);
+    return set;
+}

@@ -301,3 +301,24 @@ def test_lambda_pattern_scan_filter(emu, ddb):
     r = t.scan(FilterExpression=Attr("ExternalImageId").eq("osm"))
     assert r["Items"] == [{"id": "1", "ExternalImageId": "osm"}]
     assert r["ScannedCount"] == 2
+
+
+def test_query_filter_on_key_attributes_is_refused(ddb, table):
+    kc = {"KeyConditionExpression": "artist = :a", "ExpressionAttributeValues": {":a": {"S": "a0"}, ":v": {"N": "3"}}}
+    assert fails(ddb.query, TableName="music", FilterExpression="n > :v", **kc) == (
+        "ValidationException",
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: n")
+    assert fails(ddb.query, TableName="music", KeyConditions={
+        "artist": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a0"}]}},
+        QueryFilter={"artist": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a0"}]}}) == (
+        "ValidationException",
+        "QueryFilter can only contain non-primary key attributes: Primary key attribute: artist")
+    # On an index only the index's keys count: the table's sort key may be filtered.
+    r = ddb.query(TableName="music", IndexName="by-year", KeyConditionExpression="genre = :g",
+                  FilterExpression="n > :v",
+                  ExpressionAttributeValues={":g": {"S": "jazz"}, ":v": {"N": "3"}})
+    assert sorted(int(i["n"]["N"]) for i in r["Items"]) == [12]
+    assert fails(ddb.query, TableName="music", IndexName="by-year", KeyConditionExpression="genre = :g",
+                 FilterExpression="#y > :v", ExpressionAttributeNames={"#y": "year"},
+                 ExpressionAttributeValues={":g": {"S": "jazz"}, ":v": {"N": "3"}})[1].endswith(
+        "Primary key attribute: year")
