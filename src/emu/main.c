@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,10 +148,6 @@ static int emu_parse_args(int argc, char **argv, emu_config *cfg)
 int main(int argc, char **argv)
 {
     emu_t emu = {0};
-    /* One thread per connection: without a cap glibc gives busy threads
-     * their own arenas and resident memory grows with the connection
-     * count instead of the data. */
-    mallopt(M_ARENA_MAX, 2);
     if (argc > 1 && strcmp(argv[1], "generate") == 0)
         return gen_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "event") == 0)
