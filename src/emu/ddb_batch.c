@@ -67,19 +67,6 @@ static bool ddb_batch_same_key(json_t *a, json_t *b)
     return true;
 }
 
-/* An object member holding an item or key: present, an object, valid. */
-static int ddb_batch_object(json_t *parent, const char *member, const char *field, err_t *err)
-{
-    json_t *v = json_object_get(parent, member);
-    if (v == NULL || json_is_null(v))
-        return VFAIL("1 validation error detected: Value null at '%s' failed to satisfy "
-                     "constraint: Member must not be null", field);
-    if (!json_is_object(v))
-        return err_set(err, ERR_DDB_SERIALIZATION,
-                       "Start of structure or map found where not expected.");
-    return av_validate_item(v, err);
-}
-
 /* Keys the schema rejects read as a mismatch in batches (as DynamoDB). */
 static int ddb_batch_key_error(err_t *err)
 {
@@ -286,7 +273,7 @@ static int ddb_batch_write_request(const char *name, size_t i, json_t *wr, err_t
     if (put != NULL) {
         snprintf(field, sizeof field, "requestItems.%s.member.%zu.member.putRequest.item", name,
                  i + 1);
-        if (ddb_batch_object(put, "Item", field, err) != 0)
+        if (ddb_require_object(put, "Item", field, err) != 0)
             return -1;
         if (av_item_size(json_object_get(put, "Item")) > AV_ITEM_MAX_BYTES)
             return VFAIL("Item size has exceeded the maximum allowed size");
@@ -294,7 +281,7 @@ static int ddb_batch_write_request(const char *name, size_t i, json_t *wr, err_t
     }
     snprintf(field, sizeof field, "requestItems.%s.member.%zu.member.deleteRequest.key", name,
              i + 1);
-    return ddb_batch_object(del, "Key", field, err);
+    return ddb_require_object(del, "Key", field, err);
 }
 
 int ddb_batch_write_item_validate(json_t *req, err_t *err)

@@ -20,7 +20,7 @@ typedef struct ddb_item_job {
     json_t *item;    /* the item after (owned), or the read item */
 } ddb_item_job;
 
-static int ddb_require_object(json_t *req, const char *member, const char *field, err_t *err)
+int ddb_require_object(json_t *req, const char *member, const char *field, err_t *err)
 {
     json_t *v = json_object_get(req, member);
     if (v == NULL || json_is_null(v))
@@ -71,6 +71,45 @@ static json_t *ddb_write_response(ddb_item_job *j, const char *rv, json_t *updat
     return out;
 }
 
+/* An update must not touch the key attributes. */
+static int ddb_update_keys_untouched(const ddb_table *t, json_t *names, err_t *err)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        const char *s = json_string_value(n);
+        if (strcmp(s, t->hash) == 0 || (t->range[0] && strcmp(s, t->range) == 0))
+            return VFAIL("One or more parameter values were invalid: Cannot update attribute "
+                         "%s. This attribute is part of the key", s);
+    }
+    return 0;
+}
+
+/* The common start of a write job: the table, the item's key (from the
+ * new item for puts, from Key otherwise), the keys an update may not touch,
+ * the stored item and the condition against it.  On failure everything
+ * loaded is released; on success the caller frees t and k. */
+static int ddb_item_begin(store_conn *c, ddb_item_job *j, json_t *put, json_t *update_names,
+                          ddb_table *t, ddb_key *k, err_t *err)
+{
+    memset(k, 0, sizeof *k);
+    if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), t,
+                      err) != 0)
+        return -1;
+    int rc = put != NULL ? ddb_item_check(t, put, err) == 0 && ddb_key_from_item(t, put, k, err) == 0
+                         : ddb_key_from_key(t, json_object_get(j->req, "Key"), k, err) == 0;
+    if (rc && update_names != NULL)
+        rc = ddb_update_keys_untouched(t, update_names, err) == 0;
+    if (rc)
+        rc = ddb_item_load(c, t, k, &j->old, err) == 0 &&
+             ddb_exprs_check(&j->x, j->req, j->old, err) == 0;
+    if (rc)
+        return 0;
+    ddb_key_free(k);
+    ddb_table_free(t);
+    return -1;
+}
+
 /* ---- PutItem ---- */
 
 int ddb_put_item_validate(json_t *req, err_t *err)
@@ -85,17 +124,10 @@ static int ddb_put_run(store_conn *c, void *arg, err_t *err)
 {
     ddb_item_job *j = arg;
     ddb_table t;
-    ddb_key k = {0};
-    int rc = -1;
-    if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), &t,
-                      err) != 0)
+    ddb_key k;
+    if (ddb_item_begin(c, j, j->item, NULL, &t, &k, err) != 0)
         return -1;
-    if (ddb_item_check(&t, j->item, err) != 0 || ddb_key_from_item(&t, j->item, &k, err) != 0 ||
-        ddb_item_load(c, &t, &k, &j->old, err) != 0 ||
-        ddb_exprs_check(&j->x, j->req, j->old, err) != 0)
-        goto out;
-    rc = ddb_item_store(c, &t, &k, j->old, j->item, err);
-out:
+    int rc = ddb_item_store(c, &t, &k, j->old, j->item, err);
     ddb_key_free(&k);
     ddb_table_free(&t);
     return rc;
@@ -176,39 +208,18 @@ int ddb_update_item_validate(json_t *req, err_t *err)
     return ddb_check_return_values(req, true, err);
 }
 
-/* An update must not touch the key attributes. */
-static int ddb_update_keys_untouched(const ddb_table *t, json_t *names, err_t *err)
-{
-    size_t i;
-    json_t *n;
-    json_array_foreach(names, i, n) {
-        const char *s = json_string_value(n);
-        if (strcmp(s, t->hash) == 0 || (t->range[0] && strcmp(s, t->range) == 0))
-            return VFAIL("One or more parameter values were invalid: Cannot update attribute "
-                         "%s. This attribute is part of the key", s);
-    }
-    return 0;
-}
-
 static int ddb_update_run(store_conn *c, void *arg, err_t *err)
 {
     ddb_item_job *j = arg;
     ddb_table t;
-    ddb_key k = {0};
+    ddb_key k;
     int rc = -1;
-    json_t *key = json_object_get(j->req, "Key");
     json_t *names = j->x.update ? expr_update_attributes(j->x.update) : json_array();
-    if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), &t,
-                      err) != 0) {
+    if (ddb_item_begin(c, j, NULL, names, &t, &k, err) != 0) {
         json_decref(names);
         return -1;
     }
-    if (ddb_key_from_key(&t, key, &k, err) != 0 ||
-        ddb_update_keys_untouched(&t, names, err) != 0 ||
-        ddb_item_load(c, &t, &k, &j->old, err) != 0 ||
-        ddb_exprs_check(&j->x, j->req, j->old, err) != 0)
-        goto out;
-    j->item = j->old ? json_deep_copy(j->old) : json_deep_copy(key);
+    j->item = json_deep_copy(j->old ? j->old : json_object_get(j->req, "Key"));
     if (j->x.update != NULL && expr_apply_update(j->x.update, j->item, err) != 0)
         goto out;
     if (ddb_item_check(&t, j->item, err) != 0)
@@ -250,17 +261,10 @@ static int ddb_delete_run(store_conn *c, void *arg, err_t *err)
 {
     ddb_item_job *j = arg;
     ddb_table t;
-    ddb_key k = {0};
-    int rc = -1;
-    if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), &t,
-                      err) != 0)
+    ddb_key k;
+    if (ddb_item_begin(c, j, NULL, NULL, &t, &k, err) != 0)
         return -1;
-    if (ddb_key_from_key(&t, json_object_get(j->req, "Key"), &k, err) != 0 ||
-        ddb_item_load(c, &t, &k, &j->old, err) != 0 ||
-        ddb_exprs_check(&j->x, j->req, j->old, err) != 0)
-        goto out;
-    rc = ddb_item_store(c, &t, &k, j->old, NULL, err);
-out:
+    int rc = ddb_item_store(c, &t, &k, j->old, NULL, err);
     ddb_key_free(&k);
     ddb_table_free(&t);
     return rc;

@@ -60,6 +60,11 @@ void ddb_exprs_free(ddb_exprs *x);
  * ReturnValuesOnConditionCheckFailure=ALL_OLD) when false. */
 int ddb_exprs_check(const ddb_exprs *x, json_t *req, const json_t *old, err_t *err);
 
+/* An item or key member (Item, Key, PutRequest.Item, ...): present, an
+ * object, every AttributeValue valid; `field` is its name in DynamoDB's
+ * "Value null at 'field'" message. */
+int ddb_require_object(json_t *req, const char *member, const char *field, err_t *err);
+
 /* ReturnValues member of req checked against the allowed set for an
  * action ("NONE ALL_OLD" for PutItem/DeleteItem, all five for UpdateItem). */
 int ddb_check_return_values(json_t *req, bool update, err_t *err);

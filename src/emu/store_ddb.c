@@ -101,6 +101,18 @@ static void store_bind_blob(sqlite3_stmt *st, int i, const unsigned char *p, siz
                         SQLITE_STATIC);
 }
 
+/* Bind a row's full key to parameters 1..6 (tbl, idx, seg, hk, rk, pk). */
+static void store_ddb_bind_row(sqlite3_stmt *st, int64_t tbl, int idx, const ddb_key *k,
+                               const unsigned char *pk, size_t pk_len)
+{
+    sqlite3_bind_int64(st, 1, tbl);
+    sqlite3_bind_int(st, 2, idx);
+    sqlite3_bind_int(st, 3, (int)k->seg);
+    store_bind_blob(st, 4, k->hk, k->hk_len);
+    store_bind_blob(st, 5, k->rk, k->rk_len);
+    store_bind_blob(st, 6, pk, pk_len);
+}
+
 int store_ddb_table_load(store_conn *c, const char *account, const char *region,
                          const char *name, ddb_table *out, err_t *err)
 {
@@ -232,12 +244,7 @@ int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
            "AND rk = ?5 AND pk = ?6", err);
     if (st == NULL)
         return -1;
-    sqlite3_bind_int64(st, 1, tbl);
-    sqlite3_bind_int(st, 2, idx);
-    sqlite3_bind_int(st, 3, (int)k->seg);
-    store_bind_blob(st, 4, k->hk, k->hk_len);
-    store_bind_blob(st, 5, k->rk, k->rk_len);
-    store_bind_blob(st, 6, pk, pk_len);
+    store_ddb_bind_row(st, tbl, idx, k, pk, pk_len);
     *item = NULL;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE)
@@ -259,12 +266,7 @@ int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
     if (st == NULL)
         return -1;
-    sqlite3_bind_int64(st, 1, tbl);
-    sqlite3_bind_int(st, 2, idx);
-    sqlite3_bind_int(st, 3, (int)k->seg);
-    store_bind_blob(st, 4, k->hk, k->hk_len);
-    store_bind_blob(st, 5, k->rk, k->rk_len);
-    store_bind_blob(st, 6, pk, pk_len);
+    store_ddb_bind_row(st, tbl, idx, k, pk, pk_len);
     sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
 }
@@ -277,12 +279,7 @@ int store_ddb_item_delete(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
            "AND rk = ?5 AND pk = ?6", err);
     if (st == NULL)
         return -1;
-    sqlite3_bind_int64(st, 1, tbl);
-    sqlite3_bind_int(st, 2, idx);
-    sqlite3_bind_int(st, 3, (int)k->seg);
-    store_bind_blob(st, 4, k->hk, k->hk_len);
-    store_bind_blob(st, 5, k->rk, k->rk_len);
-    store_bind_blob(st, 6, pk, pk_len);
+    store_ddb_bind_row(st, tbl, idx, k, pk, pk_len);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
 }
 
