@@ -25,6 +25,14 @@ typedef struct fi_batch {
 /* Mark the record of item i failed. */
 void fi_batch_fail_item(fi_batch *b, size_t i);
 
+/* One DynamoDB call through the context's client; counts calls that
+ * reached DynamoDB.  *resp (optional) receives the answer (caller frees). */
+fi_ddb_status fi_batch_call(fi_batch *b, const char *op, json_t *req, json_t **resp,
+                            fi_ddb_result *r);
+/* Record a failed call for item `item` (its record goes to batchItemFailures;
+ * FATAL/UNAVAILABLE stop the batch) with one log line. */
+void fi_batch_note_failure(fi_batch *b, const char *op, const fi_ddb_result *r, size_t item);
+
 /* Write b->items the way the configured mode says; results land in b. */
 void fi_write_sightings(fi_batch *b);
 void fi_write_first_seen(fi_batch *b);

@@ -10,9 +10,7 @@
  *               ConditionExpression attribute_not_exists(id): the first
  *               sighting wins, later ones cost one refused write (none for
  *               repeats inside the batch).
- *   summary     one item per person with FirstSeen, LastSeen, SightingCount,
- *               BestSimilarity: UpdateItem (ADD count, if_not_exists first
- *               seen), then conditional SETs for "later than" / "better than".
+ *   summary     see fi_summary.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +25,7 @@
 #define BATCH_MAX 25
 
 /* Record a failed call's result; FATAL stops the batch. */
-static void note_failure(fi_batch *b, const char *op, const fi_ddb_result *r, size_t item)
+void fi_batch_note_failure(fi_batch *b, const char *op, const fi_ddb_result *r, size_t item)
 {
     b->last = *r;
     if (r->status == FI_DDB_FATAL)
@@ -52,8 +50,8 @@ static int stopped(fi_batch *b, size_t item)
 }
 
 /* One call; counts successes.  Returns the status. */
-static fi_ddb_status call(fi_batch *b, const char *op, json_t *req, json_t **resp,
-                          fi_ddb_result *r)
+fi_ddb_status fi_batch_call(fi_batch *b, const char *op, json_t *req, json_t **resp,
+                            fi_ddb_result *r)
 {
     json_t *dummy = NULL;
     memset(r, 0, sizeof *r);
@@ -76,16 +74,16 @@ static void put_one(fi_batch *b, size_t i, json_t *item, const char *condition)
         json_object_set_new(req, "ConditionExpression", json_string(condition));
     if (!req) {
         fi_ddb_result oom = {FI_DDB_CLIENT_ERROR, 0, 0, "OutOfMemory", "building PutItem"};
-        note_failure(b, "PutItem", &oom, i);
+        fi_batch_note_failure(b, "PutItem", &oom, i);
         return;
     }
-    fi_ddb_status s = call(b, "PutItem", req, NULL, &r);
+    fi_ddb_status s = fi_batch_call(b, "PutItem", req, NULL, &r);
     if (s == FI_DDB_OK)
         b->st->written++;
     else if (s == FI_DDB_CONDITION_FAILED)
         b->st->duplicates++;
     else
-        note_failure(b, "PutItem", &r, i);
+        fi_batch_note_failure(b, "PutItem", &r, i);
     json_decref(req);
 }
 
@@ -134,7 +132,7 @@ static void write_chunk(fi_batch *b, size_t *idx, size_t n)
             fi_ddb_result gave_up = {FI_DDB_UNAVAILABLE, 200, attempt - 1, "UnprocessedItems",
                                      "items still unprocessed after all attempts"};
             int was = b->unavailable; /* DynamoDB answers: keep writing the rest */
-            note_failure(b, "BatchWriteItem", &gave_up, idx[0]);
+            fi_batch_note_failure(b, "BatchWriteItem", &gave_up, idx[0]);
             for (size_t j = 1; j < n; j++)
                 fi_batch_fail_item(b, idx[j]);
             b->unavailable = was;
@@ -143,7 +141,7 @@ static void write_chunk(fi_batch *b, size_t *idx, size_t n)
         if (attempt > 1 && b->ctx->ddb.sleep_ms)
             b->ctx->ddb.sleep_ms(b->ctx->ddb.ud, fi_retry_delay_ms(rp, attempt - 1, (unsigned)rand()));
         json_t *req = batch_request(b, idx, n), *resp = NULL;
-        fi_ddb_status s = req ? call(b, "BatchWriteItem", req, &resp, &r) : FI_DDB_CLIENT_ERROR;
+        fi_ddb_status s = req ? fi_batch_call(b, "BatchWriteItem", req, &resp, &r) : FI_DDB_CLIENT_ERROR;
         json_decref(req);
         if (s == FI_DDB_OK) {
             json_t *un = json_object_get(json_object_get(resp, "UnprocessedItems"), b->ctx->cfg->table);
@@ -156,7 +154,7 @@ static void write_chunk(fi_batch *b, size_t *idx, size_t n)
                 put_one(b, idx[j], NULL, NULL);
             return;
         }
-        note_failure(b, "BatchWriteItem", &r, idx[0]); /* one line for the chunk */
+        fi_batch_note_failure(b, "BatchWriteItem", &r, idx[0]); /* one line for the chunk */
         for (size_t j = 1; j < n; j++)
             fi_batch_fail_item(b, idx[j]);
         return;
@@ -224,143 +222,4 @@ void fi_write_first_seen(fi_batch *b)
         free(key);
     }
     json_decref(seen);
-}
-
-/* ---- summary ----------------------------------------------------------- */
-
-typedef struct person {
-    const char *key;      /* borrowed from keys[] */
-    size_t first, last, best; /* item indexes */
-    size_t count;
-} person;
-
-static double num_of(const json_t *item, const char *name)
-{
-    const char *t = fi_av_get_n(item, name);
-    return t ? strtod(t, NULL) : 0.0;
-}
-
-/* Group the sightings by person, in order of first appearance. */
-static size_t group_persons(fi_batch *b, char **keys, person *ps)
-{
-    size_t n = json_array_size(b->items), np = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_t *it = json_array_get(b->items, i);
-        size_t p = 0;
-        while (p < np && strcmp(ps[p].key, keys[i]) != 0)
-            p++;
-        if (p == np)
-            ps[np++] = (person){keys[i], i, i, i, 0};
-        person *q = &ps[p];
-        q->count++;
-        if (num_of(it, "FrameTimestamp") < num_of(json_array_get(b->items, q->first), "FrameTimestamp"))
-            q->first = i;
-        if (num_of(it, "FrameTimestamp") >= num_of(json_array_get(b->items, q->last), "FrameTimestamp"))
-            q->last = i;
-        if (num_of(it, "Similarity") > num_of(json_array_get(b->items, q->best), "Similarity"))
-            q->best = i;
-    }
-    return np;
-}
-
-static json_t *av_copy(const json_t *item, const char *name, const char *dflt_n)
-{
-    json_t *v = json_object_get(item, name);
-    return v ? json_deep_copy(v) : fi_av_n(dflt_n);
-}
-
-/* UpdateItem of the summary item `key`; cond may be NULL. */
-static fi_ddb_status update(fi_batch *b, const char *key, const char *expr, const char *cond,
-                            json_t *values, fi_ddb_result *r)
-{
-    json_t *req = json_pack("{s:s, s:{s:{s:s}}, s:s, s:o}", "TableName", b->ctx->cfg->table, "Key",
-                            "id", "S", key, "UpdateExpression", expr, "ExpressionAttributeValues",
-                            values);
-    if (req && cond)
-        json_object_set_new(req, "ConditionExpression", json_string(cond));
-    if (!req) {
-        *r = (fi_ddb_result){FI_DDB_CLIENT_ERROR, 0, 0, "OutOfMemory", "building UpdateItem"};
-        return r->status;
-    }
-    fi_ddb_status s = call(b, "UpdateItem", req, NULL, r);
-    json_decref(req);
-    if (s == FI_DDB_OK)
-        b->st->written++;
-    else if (s == FI_DDB_CONDITION_FAILED)
-        b->st->duplicates++;
-    return s;
-}
-
-/* The three updates of one person; returns the first hard failure or OK. */
-static fi_ddb_status update_person(fi_batch *b, const person *p, fi_ddb_result *r)
-{
-    const json_t *first = json_array_get(b->items, p->first);
-    const json_t *last = json_array_get(b->items, p->last);
-    const json_t *best = json_array_get(b->items, p->best);
-    const char *ext = fi_av_get_s(first, "ExternalImageId");
-    char count[32], expr[256];
-    snprintf(count, sizeof count, "%zu", p->count);
-    snprintf(expr, sizeof expr,
-             "SET ItemType = :type, FirstSeen = if_not_exists(FirstSeen, :first), "
-             "FirstSightingId = if_not_exists(FirstSightingId, :sid)%s ADD SightingCount :n",
-             ext ? ", ExternalImageId = :ext" : "");
-    json_t *v1 = json_pack("{s:o, s:o, s:o, s:o}", ":type", fi_av_s("summary"), ":first",
-                           av_copy(first, "FrameTimestamp", "0"), ":sid", av_copy(first, "id", "0"),
-                           ":n", fi_av_n(count));
-    if (v1 && ext)
-        json_object_set_new(v1, ":ext", fi_av_s(ext));
-    fi_ddb_status s = update(b, p->key, expr, NULL, v1, r);
-    if (s != FI_DDB_OK)
-        return s;
-    s = update(b, p->key, "SET LastSeen = :last, LastSightingId = :sid",
-               "attribute_not_exists(LastSeen) OR LastSeen < :last",
-               json_pack("{s:o, s:o}", ":last", av_copy(last, "FrameTimestamp", "0"), ":sid",
-                         av_copy(last, "id", "0")),
-               r);
-    if (s != FI_DDB_OK && s != FI_DDB_CONDITION_FAILED)
-        return s;
-    s = update(b, p->key, "SET BestSimilarity = :sim, BestSightingId = :sid, BestFaceId = :face",
-               "attribute_not_exists(BestSimilarity) OR BestSimilarity < :sim",
-               json_pack("{s:o, s:o, s:o}", ":sim", av_copy(best, "Similarity", "0"), ":sid",
-                         av_copy(best, "id", "0"), ":face", av_copy(best, "FaceId", "0")),
-               r);
-    return s == FI_DDB_CONDITION_FAILED ? FI_DDB_OK : s;
-}
-
-void fi_write_summary(fi_batch *b)
-{
-    size_t n = json_array_size(b->items), np;
-    char **keys = calloc(n + 1, sizeof *keys);
-    person *ps = calloc(n + 1, sizeof *ps);
-    fi_ddb_result r;
-    for (size_t i = 0; keys && i < n; i++)
-        keys[i] = fi_person_key(json_array_get(b->items, i));
-    for (size_t i = 0; i < n; i++)
-        if (!keys || !ps || !keys[i])
-            fi_batch_fail_item(b, i);
-    if (!keys || !ps)
-        goto out;
-    for (size_t i = 0; i < n; i++)
-        if (!keys[i])
-            goto out;
-    np = group_persons(b, keys, ps);
-    for (size_t p = 0; p < np; p++) {
-        fi_ddb_status s = (b->fatal || b->unavailable) ? FI_DDB_UNAVAILABLE
-                                                       : update_person(b, &ps[p], &r);
-        if (s == FI_DDB_OK)
-            continue;
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(keys[i], ps[p].key) != 0)
-                continue;
-            if (b->fatal || b->unavailable)
-                fi_batch_fail_item(b, i);
-            else
-                note_failure(b, "UpdateItem", &r, i);
-        }
-    }
-out:
-    for (size_t i = 0; keys && i < n; i++)
-        free(keys[i]);
-    free(keys);
-    free(ps);
 }

@@ -234,6 +234,10 @@ def test_summary_mode(emu, ddb):
         assert Decimal(it["BestSimilarity"]["N"]) == a["best"]
         assert Decimal(it["FirstSeen"]["N"]) == min(a["times"])
         assert Decimal(it["LastSeen"]["N"]) == max(a["times"])
+    # Lambda delivers at least once: the same batch again changes nothing.
+    rc, out, _ = run_handler(emu.endpoint, path=event_path("batch-500"), mode="summary")
+    assert rc == 0 and out == {"batchItemFailures": []}
+    assert scan(ddb) == got
 
 
 class TripProxy:

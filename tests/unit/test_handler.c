@@ -325,7 +325,8 @@ static void test_first_seen(void **state)
     mock_free(&m);
 }
 
-/* summary: per person, count = its sightings, best similarity = the max, as text. */
+/* summary: per person, count = its sightings, best similarity = the max, as
+ * text; a redelivered batch counts nothing again. */
 static void test_summary(void **state)
 {
     (void)state;
@@ -333,7 +334,7 @@ static void test_summary(void **state)
     json_t *resp = NULL, *call, *s;
     fi_stats st;
     fi_error err;
-    size_t i;
+    size_t i, k = 0;
     const char *sid;
     mock_init(&sight);
     mock_init(&m);
@@ -342,8 +343,11 @@ static void test_summary(void **state)
     assert_int_equal(run_fixture(&m, FI_MODE_SUMMARY, "batch-500", &resp, &st, &err), 0);
     assert_int_equal(failures(resp), 0);
     assert_int_equal(json_object_size(m.table), 8);
+    assert_int_equal(mock_count(&m, "GetItem"), 8);
     assert_int_equal(mock_count(&m, "UpdateItem"), 24);
     json_array_foreach(m.calls, i, call) {
+        if (strcmp(json_string_value(json_object_get(call, "op")), "UpdateItem") != 0)
+            continue;
         json_t *req = json_object_get(call, "req");
         json_t *vals = json_object_get(req, "ExpressionAttributeValues");
         const char *key = fi_av_get_s(json_object_get(req, "Key"), "id");
@@ -359,18 +363,30 @@ static void test_summary(void **state)
                 best = s;
         }
         assert_non_null(best);
-        if (i % 3 == 0) {
+        if (k % 3 == 0) {
             char n[32];
             snprintf(n, sizeof n, "%zu", count);
             assert_string_equal(fi_av_get_n(vals, ":n"), n);
             assert_non_null(strstr(json_string_value(json_object_get(req, "UpdateExpression")),
                                    "ADD SightingCount :n"));
-        } else if (i % 3 == 2) {
-            assert_string_equal(fi_av_get_n(vals, ":sim"), fi_av_get_n(best, "Similarity"));
+            /* the first delivery: the shard's mark must not exist yet */
+            assert_non_null(strstr(json_string_value(json_object_get(req, "ConditionExpression")),
+                                   "attribute_not_exists(#m0)"));
+        } else if (k % 3 == 2) {
+            assert_string_equal(fi_av_get_n(vals, ":v"), fi_av_get_n(best, "Similarity"));
             assert_string_equal(json_string_value(json_object_get(req, "ConditionExpression")),
-                                "attribute_not_exists(BestSimilarity) OR BestSimilarity < :sim");
+                                "attribute_not_exists(BestSimilarity) OR BestSimilarity < :v");
         }
+        k++;
     }
+    json_decref(resp);
+    /* The same batch again: every person's mark already covers it. */
+    size_t updates = mock_count(&m, "UpdateItem");
+    assert_int_equal(run_fixture(&m, FI_MODE_SUMMARY, "batch-500", &resp, &st, &err), 0);
+    assert_int_equal(failures(resp), 0);
+    assert_int_equal(mock_count(&m, "UpdateItem"), updates);
+    assert_int_equal(st.written, 0);
+    assert_int_equal(st.duplicates, json_object_size(sight.table));
     json_decref(resp);
     mock_free(&m);
     mock_free(&sight);

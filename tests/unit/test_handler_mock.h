@@ -67,6 +67,42 @@ static fi_ddb_status mock_batch(mock *m, json_t *req, json_t **resp, fi_ddb_resu
     return FI_DDB_OK;
 }
 
+/* UpdateItem, as far as the summary writer uses it: the per-shard marks
+ * "#mK = :mK" are stored, and their conditions ("attribute_not_exists(#mK)",
+ * "#mK = :wK") are checked against the stored item. */
+static fi_ddb_status mock_update(mock *m, json_t *req, json_t **resp, fi_ddb_result *r)
+{
+    const char *id = fi_av_get_s(json_object_get(req, "Key"), "id");
+    const char *cond = json_string_value(json_object_get(req, "ConditionExpression"));
+    json_t *names = json_object_get(req, "ExpressionAttributeNames");
+    json_t *vals = json_object_get(req, "ExpressionAttributeValues");
+    json_t *item = json_object_get(m->table, id);
+    const char *alias;
+    json_t *mark;
+    json_object_foreach(names, alias, mark) {
+        char probe[64], w[16];
+        const char *stored = fi_av_get_s(item, json_string_value(mark));
+        snprintf(probe, sizeof probe, "attribute_not_exists(%s)", alias);
+        snprintf(w, sizeof w, ":w%s", alias + 2);
+        if (cond && strstr(cond, probe) && stored)
+            return mock_fail(r, FI_DDB_CONDITION_FAILED, "ConditionalCheckFailedException");
+        if (cond && !strstr(cond, probe) &&
+            (!stored || strcmp(stored, fi_av_get_s(vals, w)) != 0))
+            return mock_fail(r, FI_DDB_CONDITION_FAILED, "ConditionalCheckFailedException");
+    }
+    if (item == NULL) {
+        item = json_pack("{s:{s:s}}", "id", "S", id);
+        json_object_set_new(m->table, id, item);
+    }
+    json_object_foreach(names, alias, mark) {
+        char v[16];
+        snprintf(v, sizeof v, ":m%s", alias + 2);
+        json_object_set(item, json_string_value(mark), json_object_get(vals, v));
+    }
+    *resp = json_object();
+    return FI_DDB_OK;
+}
+
 static fi_ddb_status mock_call(void *ud, const char *op, json_t *req, json_t **resp,
                                fi_ddb_result *r)
 {
@@ -90,13 +126,13 @@ static fi_ddb_status mock_call(void *ud, const char *op, json_t *req, json_t **r
         *resp = json_object();
         return FI_DDB_OK;
     }
-    if (strcmp(op, "UpdateItem") == 0) {
-        const char *id = fi_av_get_s(json_object_get(req, "Key"), "id");
-        if (!json_object_get(m->table, id))
-            json_object_set_new(m->table, id, json_pack("{s:{s:s}}", "id", "S", id));
-        *resp = json_object();
+    if (strcmp(op, "GetItem") == 0) {
+        json_t *item = json_object_get(m->table, fi_av_get_s(json_object_get(req, "Key"), "id"));
+        *resp = item ? json_pack("{s:O}", "Item", item) : json_object();
         return FI_DDB_OK;
     }
+    if (strcmp(op, "UpdateItem") == 0)
+        return mock_update(m, req, resp, r);
     return mock_fail(r, FI_DDB_CLIENT_ERROR, "UnknownOperationException");
 }
 
