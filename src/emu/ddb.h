@@ -105,8 +105,11 @@ json_t *store_ddb_table_names(store_conn *c, const char *account, const char *re
 /* The stored item (new object) or NULL; *found tells which. */
 int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
                        const unsigned char *pk, size_t pk_len, json_t **item, err_t *err);
+/* body is the item's JSON text, size its DynamoDB size (av_item_size),
+ * kept beside it so reads can account for an item without parsing it. */
 int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
-                       const unsigned char *pk, size_t pk_len, const char *body, err_t *err);
+                       const unsigned char *pk, size_t pk_len, const char *body, size_t size,
+                       err_t *err);
 int store_ddb_item_delete(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
                           const unsigned char *pk, size_t pk_len, err_t *err);
 int store_ddb_index_drop(store_conn *c, int64_t tbl, int idx, err_t *err);
@@ -138,7 +141,7 @@ typedef struct ddb_range {
     ddb_blob scan_hk, scan_rk, scan_pk;
     unsigned seg_hi;
 } ddb_range;
-typedef int (*ddb_row_fn)(void *arg, const char *body, size_t len, err_t *err);
+typedef int (*ddb_row_fn)(void *arg, const char *body, size_t len, size_t size, err_t *err);
 int store_ddb_range(store_conn *c, const ddb_range *r, ddb_row_fn fn, void *arg, err_t *err);
 
 /* --- common action helpers (ddb.c) --- */
@@ -159,8 +162,14 @@ DDB_ACTION(delete_table) DDB_ACTION(update_table) DDB_ACTION(describe_ttl)
 DDB_ACTION(update_ttl) DDB_ACTION(tag_resource) DDB_ACTION(untag_resource)
 DDB_ACTION(list_tags) DDB_ACTION(describe_limits) DDB_ACTION(describe_endpoints)
 DDB_ACTION(put_item) DDB_ACTION(get_item) DDB_ACTION(update_item) DDB_ACTION(delete_item)
-DDB_ACTION(query) DDB_ACTION(scan) DDB_ACTION(batch_get_item) DDB_ACTION(batch_write_item)
+DDB_ACTION(batch_get_item) DDB_ACTION(batch_write_item)
 DDB_ACTION(transact_write_items) DDB_ACTION(transact_get_items)
 #undef DDB_ACTION
+/* Query and Scan answer with ready JSON text (stored items are spliced in
+ * without being parsed when nothing filters or projects them). */
+int ddb_query_validate(json_t *req, err_t *err);
+char *ddb_query(emu_t *emu, json_t *req, err_t *err);
+int ddb_scan_validate(json_t *req, err_t *err);
+char *ddb_scan(emu_t *emu, json_t *req, err_t *err);
 
 #endif

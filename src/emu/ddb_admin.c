@@ -319,9 +319,10 @@ typedef struct ddb_backfill {
 
 /* Write the new index's row for one stored item; items whose attributes
  * do not fit the index key (missing or of another type) stay out. */
-static int ddb_backfill_row(void *arg, const char *body, size_t len, err_t *err)
+static int ddb_backfill_row(void *arg, const char *body, size_t len, size_t size, err_t *err)
 {
     ddb_backfill_ctx *b = arg;
+    (void)size; /* the table row's size; the index row gets its own */
     json_t *item = json_loadb(body, len, 0, NULL);
     if (item == NULL)
         return err_set(err, ERR_INTERNAL, "corrupt item");
@@ -338,7 +339,8 @@ static int ddb_backfill_row(void *arg, const char *body, size_t len, err_t *err)
         if (pk == NULL || text == NULL) {
             rc = err_set(err, ERR_INTERNAL, "out of memory");
         } else {
-            rc = store_ddb_item_put(b->c, b->t->id, b->ix->id, &ik, pk, pk_len, text, err);
+            rc = store_ddb_item_put(b->c, b->t->id, b->ix->id, &ik, pk, pk_len, text,
+                                    av_item_size(proj), err);
         }
         free(pk);
         free(text);

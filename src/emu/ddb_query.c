@@ -56,6 +56,12 @@ typedef struct ddb_read {
     json_int_t count, scanned;
     size_t bytes;
     bool more;                 /* stopped early: return LastEvaluatedKey */
+    /* Nothing filters or projects: stored JSON is spliced into the answer
+     * as it is (no parse, no serialisation). */
+    bool raw;
+    char *rawbuf;              /* "item,item,..." (owned) */
+    size_t rawlen, rawcap;
+    size_t last_off, last_len; /* the last row inside rawbuf */
 } ddb_read;
 
 static void ddb_read_free(ddb_read *r)
@@ -66,6 +72,7 @@ static void ddb_read_free(ddb_read *r)
         ddb_table_free(&r->t);
     json_decref(r->items);
     json_decref(r->last);
+    free(r->rawbuf);
 }
 
 static unsigned char *ddb_bufs_keep(ddb_bufs *b, unsigned char *p)
@@ -574,9 +581,40 @@ out:
     return rc;
 }
 
-static int ddb_read_row(void *arg, const char *body, size_t len, err_t *err)
+/* Append a row's stored text to the raw answer; its size comes stored. */
+static int ddb_read_row_raw(ddb_read *r, const char *body, size_t len, size_t size, err_t *err)
+{
+    if (r->rawlen + len + 2 > r->rawcap) {
+        size_t cap = r->rawcap ? r->rawcap : 16384;
+        while (cap < r->rawlen + len + 2)
+            cap *= 2;
+        char *p = realloc(r->rawbuf, cap);
+        if (p == NULL)
+            return err_set(err, ERR_INTERNAL, "out of memory");
+        r->rawbuf = p;
+        r->rawcap = cap;
+    }
+    if (r->rawlen > 0)
+        r->rawbuf[r->rawlen++] = ',';
+    r->last_off = r->rawlen;
+    r->last_len = len;
+    memcpy(r->rawbuf + r->rawlen, body, len);
+    r->rawlen += len;
+    r->scanned++;
+    r->count++;
+    r->bytes += size;
+    if ((r->limit > 0 && r->scanned >= r->limit) || r->bytes >= DDB_PAGE_BYTES) {
+        r->more = true;
+        return 1;
+    }
+    return 0;
+}
+
+static int ddb_read_row(void *arg, const char *body, size_t len, size_t size, err_t *err)
 {
     ddb_read *r = arg;
+    if (r->raw)
+        return ddb_read_row_raw(r, body, len, size, err);
     json_t *row = json_loadb(body, len, 0, NULL);
     if (row == NULL)
         return err_set(err, ERR_INTERNAL, "corrupt item");
@@ -624,6 +662,9 @@ static int ddb_read_run(store_conn *c, void *arg, err_t *err)
     rg.idx = r->ix ? r->ix->id : 0;
     rg.forward = r->scan || !json_is_false(json_object_get(r->req, "ScanIndexForward"));
     rc = r->scan ? ddb_scan_bounds(r, &rg, &b, &empty, err) : ddb_query_bounds(r, &rg, &b, err);
+    /* begins_with is re-checked on parsed rows, so it keeps the slow path. */
+    r->raw = !r->fetch_base && r->x.filter == NULL && r->x.proj == NULL && r->sel != SEL_COUNT &&
+             r->kc.range_op != KC_BEGINS_WITH;
     if (rc == 0 && !empty)
         rc = store_ddb_range(c, &rg, ddb_read_row, r, err);
 out:
@@ -688,10 +729,46 @@ static ddb_select ddb_select_of(json_t *req, bool projection)
                                                         : SEL_ALL;
 }
 
-static json_t *ddb_read_execute(emu_t *emu, json_t *req, bool scan, err_t *err)
+/* The answer as text: Items spliced from the stored rows on the raw path. */
+static char *ddb_read_text(ddb_read *r, err_t *err)
+{
+    if (r->raw && r->more && r->rawlen > 0) {
+        r->last = json_loadb(r->rawbuf + r->last_off, r->last_len, 0, NULL);
+        if (r->last == NULL) {
+            err_set(err, ERR_INTERNAL, "corrupt item");
+            return NULL;
+        }
+    }
+    json_t *out = ddb_read_response(r);
+    if (r->raw)
+        json_object_del(out, "Items");
+    char *rest = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    if (rest == NULL || !r->raw) {
+        if (rest == NULL)
+            err_set(err, ERR_INTERNAL, "out of memory");
+        return rest;
+    }
+    /* {"Items":[ rows ], + the rest of the object after its '{' */
+    size_t rl = strlen(rest);
+    char *text = malloc(r->rawlen + rl + 16);
+    if (text != NULL) {
+        memcpy(text, "{\"Items\":[", 10);
+        if (r->rawlen)
+            memcpy(text + 10, r->rawbuf, r->rawlen);
+        memcpy(text + 10 + r->rawlen, "],", 2);
+        memcpy(text + 12 + r->rawlen, rest + 1, rl); /* includes the NUL */
+    } else {
+        err_set(err, ERR_INTERNAL, "out of memory");
+    }
+    free(rest);
+    return text;
+}
+
+static char *ddb_read_execute(emu_t *emu, json_t *req, bool scan, err_t *err)
 {
     ddb_read r = {.emu = emu, .req = req, .scan = scan};
-    json_t *out = NULL;
+    char *out = NULL;
     unsigned which = DDB_X_PROJECTION | DDB_X_FILTER | (scan ? 0u : (unsigned)DDB_X_KEY);
     if (ddb_exprs_parse(req, which, scan ? "ScanFilter" : "QueryFilter", &r.x, err) != 0)
         goto out;
@@ -699,18 +776,18 @@ static json_t *ddb_read_execute(emu_t *emu, json_t *req, bool scan, err_t *err)
     r.limit = json_integer_value(json_object_get(req, "Limit"));
     r.items = json_array();
     if (r.items != NULL && store_read(emu->store, ddb_read_run, &r, err) == 0)
-        out = ddb_read_response(&r);
+        out = ddb_read_text(&r, err);
 out:
     ddb_read_free(&r);
     return out;
 }
 
-json_t *ddb_query(emu_t *emu, json_t *req, err_t *err)
+char *ddb_query(emu_t *emu, json_t *req, err_t *err)
 {
     return ddb_read_execute(emu, req, false, err);
 }
 
-json_t *ddb_scan(emu_t *emu, json_t *req, err_t *err)
+char *ddb_scan(emu_t *emu, json_t *req, err_t *err)
 {
     return ddb_read_execute(emu, req, true, err);
 }

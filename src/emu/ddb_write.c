@@ -66,8 +66,9 @@ static int ddb_index_row(store_conn *c, const ddb_table *t, const ddb_index *ix,
     } else {
         json_t *proj = ddb_index_project(t, ix, item);
         char *body = json_dumps(proj, JSON_COMPACT);
+        size_t size = av_item_size(proj);
         json_decref(proj);
-        rc = body ? store_ddb_item_put(c, t->id, ix->id, &ik, pk, pk_len, body, err)
+        rc = body ? store_ddb_item_put(c, t->id, ix->id, &ik, pk, pk_len, body, size, err)
                   : err_set(err, ERR_INTERNAL, "out of memory");
         free(body);
     }
@@ -100,9 +101,9 @@ int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const js
         err_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
-    if (store_ddb_item_put(c, t->id, 0, k, NULL, 0, body, err) != 0 ||
-        store_ddb_counts_add(c, t->id, old ? 0 : 1, (int64_t)av_item_size(item) - old_size,
-                             err) != 0)
+    size_t size = av_item_size(item);
+    if (store_ddb_item_put(c, t->id, 0, k, NULL, 0, body, size, err) != 0 ||
+        store_ddb_counts_add(c, t->id, old ? 0 : 1, (int64_t)size - old_size, err) != 0)
         goto out;
     for (int i = 0; i < t->nidx; i++)
         if (ddb_index_row(c, t, &t->idx[i], pk, pk_len, item, false, err) != 0)

@@ -27,6 +27,7 @@ const char store_schema_ddb[] =
     "CREATE TABLE IF NOT EXISTS ddb_items("
     "  tbl INTEGER NOT NULL, idx INTEGER NOT NULL, seg INTEGER NOT NULL,"
     "  hk BLOB NOT NULL, rk BLOB NOT NULL, pk BLOB NOT NULL, body TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
     "  PRIMARY KEY(tbl, idx, seg, hk, rk, pk)) WITHOUT ROWID;";
 
 static const unsigned char store_empty[1];
@@ -259,15 +260,17 @@ int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
 }
 
 int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
-                       const unsigned char *pk, size_t pk_len, const char *body, err_t *err)
+                       const unsigned char *pk, size_t pk_len, const char *body, size_t size,
+                       err_t *err)
 {
     sqlite3_stmt *st = store_stmt(
-        c, "INSERT OR REPLACE INTO ddb_items(tbl, idx, seg, hk, rk, pk, body) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+        c, "INSERT OR REPLACE INTO ddb_items(tbl, idx, seg, hk, rk, pk, body, size) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
     if (st == NULL)
         return -1;
     store_ddb_bind_row(st, tbl, idx, k, pk, pk_len);
     sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)size);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
 }
 
@@ -335,10 +338,10 @@ static sqlite3_stmt *store_range_stmt(store_conn *c, const ddb_range *r, err_t *
     sqlite3_stmt *st;
     if (r->hk.p != NULL) {
         st = r->forward
-                 ? store_stmt(c, "SELECT body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
+                 ? store_stmt(c, "SELECT body, size FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
                                  "seg = ?3 AND hk = ?4 AND (rk, pk) >= (?5, ?6) AND "
                                  "(rk, pk) < (?7, ?8) ORDER BY rk, pk", err)
-                 : store_stmt(c, "SELECT body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
+                 : store_stmt(c, "SELECT body, size FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
                                  "seg = ?3 AND hk = ?4 AND (rk, pk) >= (?5, ?6) AND "
                                  "(rk, pk) < (?7, ?8) ORDER BY rk DESC, pk DESC", err);
         if (st == NULL)
@@ -355,7 +358,7 @@ static sqlite3_stmt *store_range_stmt(store_conn *c, const ddb_range *r, err_t *
             store_bind_blob(st, 8, NULL, 0);
         }
     } else {
-        st = store_stmt(c, "SELECT body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
+        st = store_stmt(c, "SELECT body, size FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND "
                            "(seg, hk, rk, pk) >= (?3, ?4, ?5, ?6) AND seg <= ?7 "
                            "ORDER BY seg, hk, rk, pk", err);
         if (st == NULL)
@@ -379,7 +382,8 @@ int store_ddb_range(store_conn *c, const ddb_range *r, ddb_row_fn fn, void *arg,
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int frc = fn(arg, (const char *)sqlite3_column_text(st, 0),
-                     (size_t)sqlite3_column_bytes(st, 0), err);
+                     (size_t)sqlite3_column_bytes(st, 0), (size_t)sqlite3_column_int64(st, 1),
+                     err);
         if (frc != 0) {
             sqlite3_reset(st);
             return frc < 0 ? -1 : 0;

@@ -75,11 +75,19 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
         snprintf(req->log_resource, sizeof req->log_resource, "%s", json_string_value(res));
     if (op->validate != NULL && op->validate(in, &err) != 0)
         goto fail;
+    char *text;
+    if (op->execute_raw != NULL) {
+        if ((text = op->execute_raw(emu, in, &err)) == NULL)
+            goto fail;
+        json_decref(in);
+        svc_reply(s, resp, 200, text);
+        return;
+    }
     out = op->execute(emu, in, &err);
     if (out == NULL)
         goto fail;
     json_decref(in);
-    char *text = json_dumps(out, JSON_COMPACT);
+    text = json_dumps(out, JSON_COMPACT);
     json_decref(out);
     if (text == NULL) {
         err_set(&err, s->serialization, "cannot serialise response");

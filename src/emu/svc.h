@@ -21,10 +21,15 @@ typedef int (*svc_validate_fn)(json_t *req, err_t *err);
  * err set. */
 typedef json_t *(*svc_execute_fn)(struct emu *emu, json_t *req, err_t *err);
 
+/* Execute a validated request into a ready JSON body (caller frees), for
+ * actions that splice stored JSON text instead of building a tree. */
+typedef char *(*svc_execute_raw_fn)(struct emu *emu, json_t *req, err_t *err);
+
 typedef struct svc_op {
     const char *name;           /* operation, e.g. "PutItem" */
     svc_validate_fn validate;   /* may be NULL */
-    svc_execute_fn execute;
+    svc_execute_fn execute;     /* exactly one of execute and execute_raw */
+    svc_execute_raw_fn execute_raw;
 } svc_op;
 
 typedef struct svc {

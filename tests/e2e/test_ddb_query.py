@@ -322,3 +322,32 @@ def test_query_filter_on_key_attributes_is_refused(ddb, table):
                  FilterExpression="#y > :v", ExpressionAttributeNames={"#y": "year"},
                  ExpressionAttributeValues={":g": {"S": "jazz"}, ":v": {"N": "3"}})[1].endswith(
         "Primary key attribute: year")
+
+
+def test_spliced_and_parsed_answers_agree(ddb, table):
+    # Without filter or projection Query/Scan splice stored JSON into the answer;
+    # with an always-true filter they take the parsed path. Both must agree,
+    # page by page, LastEvaluatedKey included.
+    def pages(op, **kw):
+        out, start = [], None
+        while True:
+            if start:
+                kw["ExclusiveStartKey"] = start
+            r = op(**kw)
+            out.append((r["Items"], r["Count"], r["ScannedCount"], r.get("LastEvaluatedKey")))
+            start = r.get("LastEvaluatedKey")
+            if not start:
+                return out
+    always = {"FilterExpression": "attribute_exists(title) OR attribute_not_exists(title)"}
+    q = {"TableName": "music", "KeyConditionExpression": "artist = :a", "Limit": 3,
+         "ExpressionAttributeValues": {":a": {"S": "a1"}}}
+    assert pages(ddb.query, **q) == pages(ddb.query, **q, **always)
+    assert len(pages(ddb.query, **q)) == 4
+    s = {"TableName": "music", "Limit": 7}
+    assert pages(ddb.scan, **s) == pages(ddb.scan, **s, **always)
+    g = {"TableName": "music", "IndexName": "by-year", "KeyConditionExpression": "genre = :g",
+         "ExpressionAttributeValues": {":g": {"S": "rock"}}, "Limit": 1, "ScanIndexForward": False}
+    assert pages(ddb.query, **g) == pages(ddb.query, **g, **always)
+    r = ddb.query(TableName="music", KeyConditionExpression="artist = :a",
+                  ExpressionAttributeValues={":a": {"S": "nobody"}})
+    assert (r["Items"], r["Count"], r["ScannedCount"]) == ([], 0, 0)
