@@ -21,7 +21,7 @@ static const svc_op ddb_ops[] = {
     {"DescribeLimits", ddb_describe_limits_validate, ddb_describe_limits},
     {"DescribeTable", ddb_describe_table_validate, ddb_describe_table},
     {"DescribeTimeToLive", ddb_describe_ttl_validate, ddb_describe_ttl},
-    {"GetItem", ddb_get_item_validate, ddb_get_item},
+    {"GetItem", ddb_get_item_validate, NULL, ddb_get_item},
     {"ListTables", ddb_list_tables_validate, ddb_list_tables},
     {"ListTagsOfResource", ddb_list_tags_validate, ddb_list_tags},
     {"PutItem", ddb_put_item_validate, ddb_put_item},

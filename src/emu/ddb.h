@@ -105,6 +105,10 @@ json_t *store_ddb_table_names(store_conn *c, const char *account, const char *re
 /* The stored item (new object) or NULL; *found tells which. */
 int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
                        const unsigned char *pk, size_t pk_len, json_t **item, err_t *err);
+/* The stored JSON text of a base-table item (caller frees; NULL when
+ * absent), its length and its DynamoDB size. */
+int store_ddb_item_text(store_conn *c, int64_t tbl, const ddb_key *k, char **text, size_t *len,
+                        size_t *size, err_t *err);
 /* body is the item's JSON text, size its DynamoDB size (av_item_size),
  * kept beside it so reads can account for an item without parsing it. */
 int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
@@ -161,12 +165,14 @@ DDB_ACTION(create_table) DDB_ACTION(describe_table) DDB_ACTION(list_tables)
 DDB_ACTION(delete_table) DDB_ACTION(update_table) DDB_ACTION(describe_ttl)
 DDB_ACTION(update_ttl) DDB_ACTION(tag_resource) DDB_ACTION(untag_resource)
 DDB_ACTION(list_tags) DDB_ACTION(describe_limits) DDB_ACTION(describe_endpoints)
-DDB_ACTION(put_item) DDB_ACTION(get_item) DDB_ACTION(update_item) DDB_ACTION(delete_item)
+DDB_ACTION(put_item) DDB_ACTION(update_item) DDB_ACTION(delete_item)
 DDB_ACTION(batch_get_item) DDB_ACTION(batch_write_item)
 DDB_ACTION(transact_write_items) DDB_ACTION(transact_get_items)
 #undef DDB_ACTION
-/* Query and Scan answer with ready JSON text (stored items are spliced in
+/* GetItem, Query and Scan answer with ready JSON text (stored items are spliced in
  * without being parsed when nothing filters or projects them). */
+int ddb_get_item_validate(json_t *req, err_t *err);
+char *ddb_get_item(emu_t *emu, json_t *req, err_t *err);
 int ddb_query_validate(json_t *req, err_t *err);
 char *ddb_query(emu_t *emu, json_t *req, err_t *err);
 int ddb_scan_validate(json_t *req, err_t *err);

@@ -6,6 +6,8 @@
  */
 #include "ddb_item.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "av.h"
@@ -18,6 +20,8 @@ typedef struct ddb_item_job {
     ddb_exprs x;
     json_t *old;     /* the item before (owned) */
     json_t *item;    /* the item after (owned), or the read item */
+    char *text;      /* GetItem without projection: the stored text (owned) */
+    size_t text_len, size;
 } ddb_item_job;
 
 int ddb_require_object(json_t *req, const char *member, const char *field, err_t *err)
@@ -34,6 +38,7 @@ int ddb_require_object(json_t *req, const char *member, const char *field, err_t
 
 static void ddb_job_free(ddb_item_job *j)
 {
+    free(j->text);
     ddb_exprs_free(&j->x);
     json_decref(j->old);
     json_decref(j->item);
@@ -169,33 +174,54 @@ static int ddb_get_run(store_conn *c, void *arg, err_t *err)
         return -1;
     int rc = ddb_key_from_key(&t, json_object_get(j->req, "Key"), &k, err);
     if (rc == 0) {
-        rc = ddb_item_load(c, &t, &k, &j->item, err);
+        /* Without a projection the stored text is the answer: no parse. */
+        rc = j->x.proj ? ddb_item_load(c, &t, &k, &j->item, err)
+                       : store_ddb_item_text(c, t.id, &k, &j->text, &j->text_len, &j->size, err);
         ddb_key_free(&k);
     }
     ddb_table_free(&t);
     return rc;
 }
 
-json_t *ddb_get_item(emu_t *emu, json_t *req, err_t *err)
+char *ddb_get_item(emu_t *emu, json_t *req, err_t *err)
 {
     ddb_item_job j = {.emu = emu, .req = req};
-    json_t *out = NULL;
+    char *text = NULL;
     if (ddb_exprs_parse(req, DDB_X_PROJECTION, NULL, &j.x, err) != 0 ||
         store_read(emu->store, ddb_get_run, &j, err) != 0)
         goto out;
-    out = json_object();
+    json_t *out = json_object();
     bool consistent = json_is_true(json_object_get(req, "ConsistentRead"));
-    size_t bytes = j.item ? av_item_size(j.item) : 0;
+    size_t bytes = j.item ? av_item_size(j.item) : j.size;
     if (j.item != NULL)
-        json_object_set_new(out, "Item", j.x.proj ? expr_project(j.x.proj, j.item)
-                                                  : json_incref(j.item));
+        json_object_set_new(out, "Item", expr_project(j.x.proj, j.item));
     json_t *cc = ddb_consumed(req, json_string_value(json_object_get(req, "TableName")),
                               ddb_units(bytes, false, consistent), false);
     if (cc != NULL)
         json_object_set_new(out, "ConsumedCapacity", cc);
+    char *rest = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    if (rest == NULL || j.text == NULL) {
+        text = rest;
+        goto out;
+    }
+    /* {"Item":<stored text>} plus the other members of `rest` */
+    size_t rl = strlen(rest);
+    text = malloc(j.text_len + rl + 16);
+    if (text != NULL) {
+        int n = sprintf(text, "{\"Item\":");
+        memcpy(text + n, j.text, j.text_len);
+        n += (int)j.text_len;
+        if (rl > 2)
+            text[n++] = ',';
+        memcpy(text + n, rest + 1, rl); /* the rest after '{', with its NUL */
+    }
+    free(rest);
 out:
+    if (text == NULL && err->code == ERR_NONE)
+        err_set(err, ERR_INTERNAL, "out of memory");
     ddb_job_free(&j);
-    return out;
+    return text;
 }
 
 /* ---- UpdateItem ---- */

@@ -259,6 +259,29 @@ int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
     return 0;
 }
 
+int store_ddb_item_text(store_conn *c, int64_t tbl, const ddb_key *k, char **text, size_t *len,
+                        size_t *size, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT body, size FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND seg = ?3 "
+           "AND hk = ?4 AND rk = ?5 AND pk = ?6", err);
+    if (st == NULL)
+        return -1;
+    store_ddb_bind_row(st, tbl, 0, k, NULL, 0);
+    *text = NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return store_fail(c, err);
+    *len = (size_t)sqlite3_column_bytes(st, 0);
+    *size = (size_t)sqlite3_column_int64(st, 1);
+    if ((*text = malloc(*len + 1)) == NULL)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    memcpy(*text, sqlite3_column_text(st, 0), *len + 1);
+    return 0;
+}
+
 int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
                        const unsigned char *pk, size_t pk_len, const char *body, size_t size,
                        err_t *err)

@@ -296,3 +296,20 @@ def test_schema_changes_seen_by_every_connection(emu_factory, tmp_path):
     b.put_item(TableName="faces", Item={"pk": {"N": "1"}})
     assert b.scan(TableName="faces")["Items"] == [{"pk": {"N": "1"}}]
     assert b.describe_table(TableName="faces")["Table"]["ItemCount"] == 1
+
+
+def test_get_item_answer_shapes(ddb):
+    # GetItem splices the stored item into the answer unless it projects.
+    make_table(ddb)
+    item = {"id": {"S": "a"}, "n": {"N": "1.5"}, "m": {"M": {"x": {"L": [{"S": "é"}]}}}}
+    ddb.put_item(TableName="faces", Item=item)
+    r = ddb.get_item(TableName="faces", Key={"id": {"S": "a"}}, ReturnConsumedCapacity="TOTAL")
+    assert r["Item"] == item
+    assert (r["ConsumedCapacity"]["TableName"], r["ConsumedCapacity"]["CapacityUnits"]) == ("faces", 0.5)
+    r = ddb.get_item(TableName="faces", Key={"id": {"S": "a"}}, ConsistentRead=True,
+                     ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"]["CapacityUnits"] == 1.0
+    r = ddb.get_item(TableName="faces", Key={"id": {"S": "a"}}, ProjectionExpression="m.x[0]")
+    assert r["Item"] == {"m": {"M": {"x": {"L": [{"S": "é"}]}}}}
+    r = ddb.get_item(TableName="faces", Key={"id": {"S": "none"}}, ReturnConsumedCapacity="TOTAL")
+    assert "Item" not in r and r["ConsumedCapacity"]["CapacityUnits"] == 0.5
