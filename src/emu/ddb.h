@@ -40,14 +40,14 @@ typedef struct ddb_index {
 
 typedef struct ddb_table {
     int64_t id;
+    int64_t item_count;
+    int64_t size_bytes;
     char name[DDB_NAME_MAX];
     char hash[DDB_NAME_MAX];
     char range[DDB_NAME_MAX];      /* "" when none */
     json_t *meta;                  /* owned: the stored description */
     int nidx;
-    ddb_index idx[DDB_MAX_INDEXES];
-    int64_t item_count;
-    int64_t size_bytes;
+    ddb_index idx[DDB_MAX_INDEXES]; /* last: copies stop after idx[nidx - 1] */
 } ddb_table;
 
 /* An item's key encoded for storage. */

@@ -13,6 +13,7 @@
 #include "ddb.h"
 #include "store_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,8 @@ int store_ddb_table_load(store_conn *c, const char *account, const char *region,
     store_ddb_cache_key(key, sizeof key, account, region, name);
     const ddb_table *hit = store_ddb_cache_find(c, key);
     if (hit != NULL) {
-        *out = *hit;
+        /* Copy only the indexes in use: the full struct is ~20 KB. */
+        memcpy(out, hit, offsetof(ddb_table, idx) + (size_t)hit->nidx * sizeof(ddb_index));
         json_incref(out->meta);
         return 0;
     }
