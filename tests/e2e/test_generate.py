@@ -167,7 +167,9 @@ def test_rate_is_paced(emu):
 def test_failed_entries_retried(emu_factory):
     e = emu_factory(["--kinesis-error-rate", "0.3"])
     kinesis = e.client("kinesis")
+    # The throttling is random in emu: 40 attempts make a drop (0.3^40) impossible in practice.
     p = generate("--stream", "flaky", "--create", "--count", "1000", "--rate", "0", "--seed", "3",
+                 "--max-attempts", "40",
                  endpoint=e.endpoint)
     summary = p.stderr.decode()
     assert "1000 records sent" in summary and "0 dropped" in summary
