@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/buf.h"
 #include "../common/sigv4.h"
 #include "gen.h"
 
@@ -48,22 +49,7 @@ static size_t gen_kin_on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     gen_kin *k = ud;
     size_t n = size * nmemb;
-    if (k->len + n + 1 > GEN_BODY_MAX)
-        return 0;
-    if (k->len + n + 1 > k->cap) {
-        size_t cap = k->cap ? k->cap : 4096;
-        while (cap < k->len + n + 1)
-            cap *= 2;
-        char *p = realloc(k->buf, cap);
-        if (!p)
-            return 0;
-        k->buf = p;
-        k->cap = cap;
-    }
-    memcpy(k->buf + k->len, data, n);
-    k->len += n;
-    k->buf[k->len] = '\0';
-    return n;
+    return buf_append(&k->buf, &k->len, &k->cap, GEN_BODY_MAX, data, n) == 0 ? n : 0;
 }
 
 gen_kin *gen_kin_new(const gen_kin_config *cfg, char *err)

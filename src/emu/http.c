@@ -16,6 +16,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "../common/buf.h"
 #include "../common/log.h"
 #include "emu.h"
 #include "route.h"
@@ -135,25 +136,12 @@ static void http_resp_free(http_resp *resp)
 /* Append an upload chunk; false once the body exceeds HTTP_MAX_BODY. */
 static bool http_collect(http_ctx *c, const char *data, size_t size)
 {
-    if (c->too_large || c->req.body_len + size > HTTP_MAX_BODY) {
+    /* HTTP_MAX_BODY + 1: the limit counts body bytes, buf_append the NUL too. */
+    if (c->too_large ||
+        buf_append(&c->req.body, &c->req.body_len, &c->cap, HTTP_MAX_BODY + 1, data, size) != 0) {
         c->too_large = true;
         return false;
     }
-    if (c->req.body_len + size + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap : 4096;
-        while (cap < c->req.body_len + size + 1)
-            cap *= 2;
-        char *b = realloc(c->req.body, cap);
-        if (b == NULL) {
-            c->too_large = true;
-            return false;
-        }
-        c->req.body = b;
-        c->cap = cap;
-    }
-    memcpy(c->req.body + c->req.body_len, data, size);
-    c->req.body_len += size;
-    c->req.body[c->req.body_len] = '\0';
     return true;
 }
 

@@ -1,6 +1,7 @@
 /*
  * ddb_client.c - DynamoDB JSON 1.0 client over libcurl; see ddb_client.h.
  */
+#include "../common/buf.h"
 #include "ddb_client.h"
 
 #include <curl/curl.h>
@@ -87,22 +88,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     ddbc_client *c = ud;
     size_t n = size * nmemb;
-    if (c->len + n + 1 > MAX_BODY)
-        return 0;
-    if (c->len + n + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        while (cap < c->len + n + 1)
-            cap *= 2;
-        char *p = realloc(c->buf, cap);
-        if (!p)
-            return 0;
-        c->buf = p;
-        c->cap = cap;
-    }
-    memcpy(c->buf + c->len, data, n);
-    c->len += n;
-    c->buf[c->len] = '\0';
-    return n;
+    return buf_append(&c->buf, &c->len, &c->cap, MAX_BODY, data, n) == 0 ? n : 0;
 }
 
 ddbc_client *ddbc_new(const fi_config *cfg)

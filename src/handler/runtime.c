@@ -1,6 +1,7 @@
 /*
  * runtime.c - Lambda Runtime API client loop; see runtime.h.
  */
+#include "../common/buf.h"
 #include "runtime.h"
 
 #include <curl/curl.h>
@@ -27,22 +28,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     rt *r = ud;
     size_t n = size * nmemb;
-    if (r->len + n + 1 > MAX_EVENT)
-        return 0;
-    if (r->len + n + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 65536;
-        while (cap < r->len + n + 1)
-            cap *= 2;
-        char *p = realloc(r->buf, cap);
-        if (!p)
-            return 0;
-        r->buf = p;
-        r->cap = cap;
-    }
-    memcpy(r->buf + r->len, data, n);
-    r->len += n;
-    r->buf[r->len] = '\0';
-    return n;
+    return buf_append(&r->buf, &r->len, &r->cap, MAX_EVENT, data, n) == 0 ? n : 0;
 }
 
 /* Copy the value of header `name` from line into dst when it matches. */
