@@ -28,7 +28,7 @@ static const svc_op kin_ops[] = {
     {"DescribeLimits", kin_describe_limits_validate, kin_describe_limits},
     {"DescribeStream", kin_describe_stream_validate, kin_describe_stream},
     {"DescribeStreamSummary", kin_describe_stream_summary_validate, kin_describe_stream_summary},
-    {"GetRecords", kin_get_records_validate, kin_get_records},
+    {"GetRecords", kin_get_records_validate, NULL, kin_get_records},
     {"GetShardIterator", kin_get_shard_iterator_validate, kin_get_shard_iterator},
     {"IncreaseStreamRetentionPeriod", kin_increase_retention_validate, kin_increase_retention},
     {"ListShards", kin_list_shards_validate, kin_list_shards},

@@ -206,8 +206,11 @@ KIN_ACTION(increase_retention) KIN_ACTION(decrease_retention) KIN_ACTION(add_tag
 KIN_ACTION(list_tags) KIN_ACTION(remove_tags) KIN_ACTION(update_stream_mode)
 KIN_ACTION(describe_limits)
 KIN_ACTION(put_record) KIN_ACTION(put_records) KIN_ACTION(get_shard_iterator)
-KIN_ACTION(get_records)
 KIN_ACTION(update_shard_count) KIN_ACTION(split_shard) KIN_ACTION(merge_shards)
 #undef KIN_ACTION
+/* GetRecords answers with ready JSON text: record data goes out as base64
+ * written straight into the body, not through a JSON tree. */
+int kin_get_records_validate(json_t *req, err_t *err);
+char *kin_get_records(emu_t *emu, json_t *req, err_t *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../common/base64.h"
+#include "../common/buf.h"
 
 /* --- validation helpers --- */
 
@@ -581,10 +582,61 @@ static json_t *kin_child_shards(const kin_stream *s, int idx)
     return kids;
 }
 
+/* GetRecords' iterator and the Records array it builds as text. */
+typedef struct kin_get_ctx {
+    kin_iter it;
+    char *buf;          /* "{record},{record}..." (owned) */
+    size_t len, cap;
+} kin_get_ctx;
+
+static int kin_append(kin_get_ctx *g, const char *s, size_t n, err_t *err)
+{
+    if (buf_append(&g->buf, &g->len, &g->cap, (size_t)64 << 20, s, n) != 0)
+        return err_set(err, ERR_KIN_INTERNAL, "out of memory");
+    return 0;
+}
+
+/* A JSON value of jansson's making (timestamps, partition keys): the text
+ * stays exactly what the tree answer would have had. */
+static int kin_append_json(kin_get_ctx *g, json_t *v, err_t *err)
+{
+    char *t = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(v);
+    int rc = t ? kin_append(g, t, strlen(t), err) : err_set(err, ERR_KIN_INTERNAL, "out of memory");
+    free(t);
+    return rc;
+}
+
+/* The Records array's elements as text; Data's base64 needs no escaping. */
+static int kin_records_text(const kin_readout *o, kin_get_ctx *g, err_t *err)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        size_t blen;
+        char *b64 = base64_encode(o->recs[i].data, o->recs[i].data_len, &blen);
+        if (b64 == NULL)
+            return err_set(err, ERR_KIN_INTERNAL, "out of memory");
+        const char *seq = o->recs[i].seq;
+        int rc = kin_append(g, i ? ",{\"SequenceNumber\":\"" : "{\"SequenceNumber\":\"",
+                            i ? 20 : 19, err);
+        rc = rc ? rc : kin_append(g, seq, strlen(seq), err);
+        rc = rc ? rc : kin_append(g, "\",\"ApproximateArrivalTimestamp\":", 32, err);
+        rc = rc ? rc : kin_append_json(g, kin_time_json(o->recs[i].arrival_ms), err);
+        rc = rc ? rc : kin_append(g, ",\"Data\":\"", 9, err);
+        rc = rc ? rc : kin_append(g, b64, blen, err);
+        rc = rc ? rc : kin_append(g, "\",\"PartitionKey\":", 17, err);
+        rc = rc ? rc : kin_append_json(g, json_string(o->recs[i].partition_key), err);
+        rc = rc ? rc : kin_append(g, "}", 1, err);
+        free(b64);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int kin_get_records_fn(store_conn *c, void *arg, err_t *err)
 {
     kin_job *j = arg;
-    kin_iter *it = j->ctx;
+    const kin_iter *it = &((kin_get_ctx *)j->ctx)->it;
     kin_stream s;
     int rc = store_kin_stream_load_id(c, it->stream_id, &s, err);
     if (rc != 0) {
@@ -606,19 +658,12 @@ static int kin_get_records_fn(store_conn *c, void *arg, err_t *err)
     const kin_shard *sh = &s.shards[it->shard_idx];
     if ((rc = kin_read_core(c, &s, sh, it->after, limit, KIN_MAX_GET_BYTES, &o, err)) != 0)
         goto out;
-    json_t *recs = json_array();
-    for (size_t i = 0; i < o.n; i++) {
-        char *b64 = base64_encode(o.recs[i].data, o.recs[i].data_len, NULL);
-        json_array_append_new(recs, json_pack("{s:s, s:o, s:s?, s:s}", "SequenceNumber",
-            o.recs[i].seq, "ApproximateArrivalTimestamp", kin_time_json(o.recs[i].arrival_ms),
-            "Data", b64, "PartitionKey", o.recs[i].partition_key));
-        free(b64);
-    }
+    if (kin_records_text(&o, j->ctx, err) != 0)
+        goto out;
     int64_t behind = 0;
     if (o.newest > o.next_after)
         behind = o.n ? o.newest_arrival - o.recs[o.n - 1].arrival_ms : 0;
-    j->out = json_pack("{s:o, s:I}", "Records", recs, "MillisBehindLatest",
-                       (json_int_t)(behind > 0 ? behind : 0));
+    j->out = json_pack("{s:I}", "MillisBehindLatest", (json_int_t)(behind > 0 ? behind : 0));
     if (o.end_of_shard) {
         json_object_set_new(j->out, "ChildShards", kin_child_shards(&s, sh->idx));
     } else {
@@ -634,23 +679,44 @@ out:
     return rc;
 }
 
-json_t *kin_get_records(emu_t *emu, json_t *req, err_t *err)
+char *kin_get_records(emu_t *emu, json_t *req, err_t *err)
 {
-    kin_iter it;
+    kin_get_ctx g = {0};
     const char *text = json_string_value(json_object_get(req, "ShardIterator"));
-    if (kin_iter_decode(text, &it) != 0) {
+    if (kin_iter_decode(text, &g.it) != 0) {
         err_set(err, ERR_KIN_INVALID_ARGUMENT, "Invalid ShardIterator.");
         return NULL;
     }
     int64_t now = kin_now_ms();
-    if (kin_iter_expired(&it, now)) {
+    if (kin_iter_expired(&g.it, now)) {
         err_set(err, ERR_KIN_EXPIRED_ITERATOR,
                 "Iterator expired. The iterator was created at time %lld while right now it is "
                 "%lld which is further in the future than the tolerated delay of %d "
-                "milliseconds.", (long long)it.issued_ms, (long long)now, KIN_ITER_TTL_MS);
+                "milliseconds.", (long long)g.it.issued_ms, (long long)now, KIN_ITER_TTL_MS);
         return NULL;
     }
-    return kin_job_run(emu, req, kin_get_records_fn, &it, false, false, err);
+    json_t *out = kin_job_run(emu, req, kin_get_records_fn, &g, false, false, err);
+    bool ran = out != NULL;
+    char *rest = ran ? json_dumps(out, JSON_COMPACT) : NULL;
+    json_decref(out);
+    char *body = NULL;
+    if (rest != NULL) {
+        /* {"Records":[ records ], + the other members after rest's '{' */
+        size_t rl = strlen(rest);
+        body = malloc(g.len + rl + 16);
+        if (body != NULL) {
+            memcpy(body, "{\"Records\":[", 12);
+            if (g.len)
+                memcpy(body + 12, g.buf, g.len);
+            memcpy(body + 12 + g.len, "],", 2);
+            memcpy(body + 14 + g.len, rest + 1, rl);
+        }
+    }
+    if (ran && body == NULL)
+        err_set(err, ERR_KIN_INTERNAL, "out of memory");
+    free(rest);
+    free(g.buf);
+    return body;
 }
 
 /* --- internal API (kin.h) --- */
