@@ -77,6 +77,17 @@ static json_t *act(emu_t *e, int (*validate)(json_t *, err_t *),
 
 #define ACT(e, name, req, code) act(e, kin_##name##_validate, kin_##name, req, code)
 
+/* GetRecords answers with ready text: parse it, so the checks below read
+ * the answer as a client would. */
+static json_t *get_records_json(emu_t *emu, json_t *req, err_t *err)
+{
+    char *text = kin_get_records(emu, req, err);
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    return v;
+}
+#define ACT_GET_RECORDS(e, req, code) act(e, kin_get_records_validate, get_records_json, req, code)
+
 static json_t *put(emu_t *e, const char *stream, const char *pk, const char *data)
 {
     char *b64 = base64_encode((const unsigned char *)data, strlen(data), NULL);
@@ -265,25 +276,25 @@ static void test_iterator_expiry_and_retention(void **state)
     const char *text = json_string_value(json_object_get(it, "ShardIterator"));
     err_code code;
     fake_now += 299 * 1000;
-    json_t *r = ACT(e, get_records, json_pack("{s:s}", "ShardIterator", text), &code);
+    json_t *r = ACT_GET_RECORDS(e, json_pack("{s:s}", "ShardIterator", text), &code);
     assert_non_null(r);
     assert_int_equal(json_array_size(json_object_get(r, "Records")), 1);
     json_decref(r);
     fake_now += 2 * 1000;
-    assert_null(ACT(e, get_records, json_pack("{s:s}", "ShardIterator", text), &code));
+    assert_null(ACT_GET_RECORDS(e, json_pack("{s:s}", "ShardIterator", text), &code));
     assert_int_equal(code, ERR_KIN_EXPIRED_ITERATOR);
     json_decref(it);
     /* Retention: 23 h later the record is readable, 25 h later it is gone. */
     fake_now += 23LL * 3600 * 1000;
     it = iterator(e, "exp", "TRIM_HORIZON");
-    r = ACT(e, get_records, json_pack("{s:O}", "ShardIterator",
+    r = ACT_GET_RECORDS(e, json_pack("{s:O}", "ShardIterator",
             json_object_get(it, "ShardIterator")), NULL);
     assert_int_equal(json_array_size(json_object_get(r, "Records")), 1);
     json_decref(r);
     json_decref(it);
     fake_now += 2LL * 3600 * 1000;
     it = iterator(e, "exp", "TRIM_HORIZON");
-    r = ACT(e, get_records, json_pack("{s:O}", "ShardIterator",
+    r = ACT_GET_RECORDS(e, json_pack("{s:O}", "ShardIterator",
             json_object_get(it, "ShardIterator")), NULL);
     assert_int_equal(json_array_size(json_object_get(r, "Records")), 0);
     json_decref(r);
