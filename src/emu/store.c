@@ -1,6 +1,6 @@
 /*
  * store.c - SQLite connections, schema, the group-commit writer thread and
- * per-thread readers (see store.h for the contract).
+ * the pool of WAL readers (see store.h for the contract).
  */
 #include "store_int.h"
 

@@ -5,7 +5,7 @@
  * concurrent requests together (group commit): each write job runs inside
  * its own SAVEPOINT of a shared transaction, so a job that fails rolls back
  * only itself, and store_write() returns only after the COMMIT that made
- * the job durable.  Reads run on per-thread connections (WAL readers) and
+ * the job durable.  Reads run on a small pool of WAL reader connections and
  * see every write whose store_write() has returned.
  *
  * Service-specific SQL lives in store_<service>.c files, which include
