@@ -5,7 +5,8 @@
  * concurrent requests together (group commit): each write job runs inside
  * its own SAVEPOINT of a shared transaction, so a job that fails rolls back
  * only itself, and store_write() returns only after the COMMIT that made
- * the job durable.  Reads run on a small pool of WAL reader connections and
+ * the job durable (in the WAL: it survives a crash of emu; store_sync_full
+ * adds an fsync per commit against power loss).  Reads run on a small pool of WAL reader connections and
  * see every write whose store_write() has returned.
  *
  * Service-specific SQL lives in store_<service>.c files, which include
@@ -30,7 +31,7 @@ int store_sync_full(store_t *s, err_t *err);
 /* Drain pending writes, checkpoint, close. */
 void store_close(store_t *s);
 
-/* Run fn in a write transaction; durable when this returns 0. */
+/* Run fn in a write transaction; committed when this returns 0. */
 int store_write(store_t *s, store_fn fn, void *arg, err_t *err);
 /* Run fn in a read transaction (a consistent snapshot). */
 int store_read(store_t *s, store_fn fn, void *arg, err_t *err);
