@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "av.h"
+#include "svc.h"
 
 #define VFAIL(...) err_set(err, ERR_DDB_VALIDATION, __VA_ARGS__)
 
@@ -199,24 +200,12 @@ char *ddb_get_item(emu_t *emu, json_t *req, err_t *err)
                               ddb_units(bytes, false, consistent), false);
     if (cc != NULL)
         json_object_set_new(out, "ConsumedCapacity", cc);
-    char *rest = json_dumps(out, JSON_COMPACT);
-    json_decref(out);
-    if (rest == NULL || j.text == NULL) {
-        text = rest;
-        goto out;
+    if (j.text != NULL) {
+        text = svc_splice(out, "Item", "", j.text, j.text_len, "");
+    } else {
+        text = json_dumps(out, JSON_COMPACT);
+        json_decref(out);
     }
-    /* {"Item":<stored text>} plus the other members of `rest` */
-    size_t rl = strlen(rest);
-    text = malloc(j.text_len + rl + 16);
-    if (text != NULL) {
-        int n = sprintf(text, "{\"Item\":");
-        memcpy(text + n, j.text, j.text_len);
-        n += (int)j.text_len;
-        if (rl > 2)
-            text[n++] = ',';
-        memcpy(text + n, rest + 1, rl); /* the rest after '{', with its NUL */
-    }
-    free(rest);
 out:
     if (text == NULL && err->code == ERR_NONE)
         err_set(err, ERR_INTERNAL, "out of memory");

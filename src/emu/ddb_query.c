@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "av.h"
+#include "svc.h"
 
 #define VFAIL(...) err_set(err, ERR_DDB_VALIDATION, __VA_ARGS__)
 #define DDB_PAGE_BYTES (1024 * 1024)
@@ -740,28 +741,16 @@ static char *ddb_read_text(ddb_read *r, err_t *err)
         }
     }
     json_t *out = ddb_read_response(r);
-    if (r->raw)
+    char *text;
+    if (r->raw) {
         json_object_del(out, "Items");
-    char *rest = json_dumps(out, JSON_COMPACT);
-    json_decref(out);
-    if (rest == NULL || !r->raw) {
-        if (rest == NULL)
-            err_set(err, ERR_INTERNAL, "out of memory");
-        return rest;
-    }
-    /* {"Items":[ rows ], + the rest of the object after its '{' */
-    size_t rl = strlen(rest);
-    char *text = malloc(r->rawlen + rl + 16);
-    if (text != NULL) {
-        memcpy(text, "{\"Items\":[", 10);
-        if (r->rawlen)
-            memcpy(text + 10, r->rawbuf, r->rawlen);
-        memcpy(text + 10 + r->rawlen, "],", 2);
-        memcpy(text + 12 + r->rawlen, rest + 1, rl); /* includes the NUL */
+        text = svc_splice(out, "Items", "[", r->rawbuf, r->rawlen, "]");
     } else {
-        err_set(err, ERR_INTERNAL, "out of memory");
+        text = json_dumps(out, JSON_COMPACT);
+        json_decref(out);
     }
-    free(rest);
+    if (text == NULL)
+        err_set(err, ERR_INTERNAL, "out of memory");
     return text;
 }
 

@@ -17,6 +17,7 @@
 
 #include "../common/base64.h"
 #include "../common/buf.h"
+#include "svc.h"
 
 /* --- validation helpers --- */
 
@@ -697,24 +698,9 @@ char *kin_get_records(emu_t *emu, json_t *req, err_t *err)
     }
     json_t *out = kin_job_run(emu, req, kin_get_records_fn, &g, false, false, err);
     bool ran = out != NULL;
-    char *rest = ran ? json_dumps(out, JSON_COMPACT) : NULL;
-    json_decref(out);
-    char *body = NULL;
-    if (rest != NULL) {
-        /* {"Records":[ records ], + the other members after rest's '{' */
-        size_t rl = strlen(rest);
-        body = malloc(g.len + rl + 16);
-        if (body != NULL) {
-            memcpy(body, "{\"Records\":[", 12);
-            if (g.len)
-                memcpy(body + 12, g.buf, g.len);
-            memcpy(body + 12 + g.len, "],", 2);
-            memcpy(body + 14 + g.len, rest + 1, rl);
-        }
-    }
+    char *body = ran ? svc_splice(out, "Records", "[", g.buf, g.len, "]") : NULL;
     if (ran && body == NULL)
         err_set(err, ERR_KIN_INTERNAL, "out of memory");
-    free(rest);
     free(g.buf);
     return body;
 }

@@ -30,6 +30,34 @@ static void svc_reply(const svc *s, http_resp *resp, int status, char *body)
     }
 }
 
+char *svc_splice(json_t *rest, const char *name, const char *open, const char *raw, size_t len,
+                 const char *close)
+{
+    char *tail = json_dumps(rest, JSON_COMPACT);
+    json_decref(rest);
+    if (tail == NULL)
+        return NULL;
+    size_t nl = strlen(name), ol = strlen(open), cl = strlen(close), tl = strlen(tail);
+    char *out = malloc(nl + ol + len + cl + tl + 8);
+    if (out != NULL) {
+        char *p = out;
+        *p++ = '{';
+        *p++ = '"';
+        memcpy(p, name, nl), p += nl;
+        *p++ = '"';
+        *p++ = ':';
+        memcpy(p, open, ol), p += ol;
+        if (len)
+            memcpy(p, raw, len), p += len;
+        memcpy(p, close, cl), p += cl;
+        if (tl > 2)
+            *p++ = ','; /* tail is "{...}": its members follow */
+        memcpy(p, tail + 1, tl); /* the members after '{', with the NUL */
+    }
+    free(tail);
+    return out;
+}
+
 void svc_error(const svc *s, http_resp *resp, err_t *err)
 {
     if (err->code == ERR_INTERNAL || err->code == ERR_NONE)

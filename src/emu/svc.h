@@ -44,6 +44,13 @@ typedef struct svc {
     const char *resource_key;   /* request member logged as the resource */
 } svc;
 
+/* The compact text of object `rest` (stolen) with member `name` first,
+ * its value the raw JSON text open + raw[0..len) + close: how actions that
+ * keep items as stored text (GetItem, Query, Scan, GetRecords) answer
+ * without a tree.  Caller frees; NULL when out of memory. */
+char *svc_splice(json_t *rest, const char *name, const char *open, const char *raw, size_t len,
+                 const char *close);
+
 /* Serve one request for service s. */
 void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp);
 
