@@ -306,17 +306,28 @@ int kin_limit_read(emu_t *emu, const kin_stream *s, int shard_idx, err_t *err)
 
 #define KIN_VALIDATION "1 validation error detected: "
 
+/* The member, or NULL when it is absent (an error when required: *rc). */
+static json_t *kin_member(json_t *req, const char *member, const char *field, bool required,
+                          int *rc, err_t *err)
+{
+    json_t *v = json_object_get(req, member);
+    *rc = 0;
+    if (v != NULL && !json_is_null(v))
+        return v;
+    if (required)
+        *rc = err_set(err, ERR_KIN_VALIDATION,
+                      KIN_VALIDATION "Value null at '%s' failed to satisfy constraint: "
+                      "Member must not be null", field);
+    return NULL;
+}
+
 int kin_check_string(json_t *req, const char *member, const char *field, size_t lo, size_t hi,
                      bool required, err_t *err)
 {
-    json_t *v = json_object_get(req, member);
-    if (v == NULL || json_is_null(v)) {
-        if (!required)
-            return 0;
-        return err_set(err, ERR_KIN_VALIDATION,
-                       KIN_VALIDATION "Value null at '%s' failed to satisfy constraint: "
-                       "Member must not be null", field);
-    }
+    int rc;
+    json_t *v = kin_member(req, member, field, required, &rc, err);
+    if (v == NULL)
+        return rc;
     if (!json_is_string(v))
         return err_set(err, ERR_KIN_SERIALIZATION, "%s",
                        json_is_number(v) ? "NUMBER_VALUE can not be converted to a String"
@@ -334,14 +345,10 @@ int kin_check_string(json_t *req, const char *member, const char *field, size_t 
 int kin_check_int(json_t *req, const char *member, const char *field, long lo, long hi,
                   bool required, err_t *err)
 {
-    json_t *v = json_object_get(req, member);
-    if (v == NULL || json_is_null(v)) {
-        if (!required)
-            return 0;
-        return err_set(err, ERR_KIN_VALIDATION,
-                       KIN_VALIDATION "Value null at '%s' failed to satisfy constraint: "
-                       "Member must not be null", field);
-    }
+    int rc;
+    json_t *v = kin_member(req, member, field, required, &rc, err);
+    if (v == NULL)
+        return rc;
     if (!json_is_integer(v))
         return err_set(err, ERR_KIN_SERIALIZATION, "%s",
                        json_is_string(v) ? "STRING_VALUE can not be converted to an Integer"
