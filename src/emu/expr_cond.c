@@ -101,18 +101,8 @@ static expr_node *parse_in(expr_parser *p, expr_node *n)
         goto fail;
     }
     expr_next(p);
-    for (;;) {
-        if (expr_node_add(n, expr_parse_operand(p)) != 0)
-            goto fail;
-        if (p->tk == TK_RP)
-            break;
-        if (p->tk != TK_COMMA) {
-            expr_syntax_error(p);
-            goto fail;
-        }
-        expr_next(p);
-    }
-    expr_next(p);
+    if (expr_parse_operand_list(p, n) != 0)
+        goto fail;
     for (int i = 0; i < n->nargs; i++)
         misused(p, n->args[i]);
     return n;

@@ -144,6 +144,9 @@ int expr_sem_report(expr_parser *p);
 bool expr_nest_enter(expr_parser *p);
 int expr_parse_path(expr_parser *p, expr_path *out);
 expr_node *expr_parse_operand(expr_parser *p);
+/* Operands up to and including the closing ')' (the '(' already consumed),
+ * appended to n: the argument list of a function and of IN.  0 / -1. */
+int expr_parse_operand_list(expr_parser *p, expr_node *n);
 expr_node *expr_parse_condition_tree(expr_parser *p);
 /* Record the "first operand must be distinct" error when a and b are the same path. */
 void expr_check_distinct(expr_parser *p, const char *op, expr_node *a, expr_node *b);

@@ -398,6 +398,23 @@ static void check_function(expr_parser *p, expr_node *n)
     }
 }
 
+int expr_parse_operand_list(expr_parser *p, expr_node *n)
+{
+    for (;;) {
+        if (expr_node_add(n, expr_parse_operand(p)) != 0)
+            return -1;
+        if (p->tk == TK_RP)
+            break;
+        if (p->tk != TK_COMMA) {
+            expr_syntax_error(p);
+            return -1;
+        }
+        expr_next(p);
+    }
+    expr_next(p);
+    return 0;
+}
+
 static expr_node *parse_function(expr_parser *p)
 {
     expr_node *n = expr_node_new(N_FUNC);
@@ -409,18 +426,8 @@ static expr_node *parse_function(expr_parser *p)
                        (int)p->len, p->src + p->pos);
     expr_next(p);                 /* name */
     expr_next(p);                 /* '(' */
-    for (;;) {
-        if (expr_node_add(n, expr_parse_operand(p)) != 0)
-            goto fail;
-        if (p->tk == TK_RP)
-            break;
-        if (p->tk != TK_COMMA) {
-            expr_syntax_error(p);
-            goto fail;
-        }
-        expr_next(p);
-    }
-    expr_next(p);
+    if (expr_parse_operand_list(p, n) != 0)
+        goto fail;
     if (n->fn != FN_NONE)
         check_function(p, n);
     return n;
