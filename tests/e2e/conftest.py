@@ -13,6 +13,7 @@ import urllib.request
 
 import boto3
 import botocore.config
+import botocore.exceptions
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,6 +31,19 @@ os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
 os.environ["AWS_CONFIG_FILE"] = "/dev/null"
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
 os.environ.pop("AWS_PROFILE", None)
+
+
+def error_of(exc_info):
+    """(Code, Message) of a botocore ClientError caught by pytest.raises."""
+    e = exc_info.value.response["Error"]
+    return e["Code"], e["Message"]
+
+
+def fails(fn, **kw):
+    """Call fn(**kw), which must raise a ClientError; its (Code, Message)."""
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        fn(**kw)
+    return error_of(ei)
 
 
 def free_port():

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import botocore.exceptions
 import pytest
+from conftest import error_of
 
 
 def make_table(ddb, name="faces", range_key=None, **extra):
@@ -17,11 +18,6 @@ def make_table(ddb, name="faces", range_key=None, **extra):
         defs.append({"AttributeName": range_key, "AttributeType": "N"})
     return ddb.create_table(TableName=name, KeySchema=keys, AttributeDefinitions=defs,
                             BillingMode="PAY_PER_REQUEST", **extra)
-
-
-def error_of(exc_info):
-    e = exc_info.value.response["Error"]
-    return e["Code"], e["Message"]
 
 
 def raw(emu, target, body, prefix="DynamoDB_20120810"):

@@ -1,17 +1,7 @@
 """BatchGetItem, BatchWriteItem, TransactWriteItems and TransactGetItems through boto3."""
 import botocore.exceptions
 import pytest
-
-
-def error_of(exc_info):
-    e = exc_info.value.response["Error"]
-    return e["Code"], e["Message"]
-
-
-def fails(fn, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as ei:
-        fn(**kw)
-    return error_of(ei)
+from conftest import error_of, fails
 
 
 @pytest.fixture

@@ -4,17 +4,7 @@ from decimal import Decimal
 import botocore.exceptions
 import pytest
 from boto3.dynamodb.conditions import Attr, Key
-
-
-def error_of(exc_info):
-    e = exc_info.value.response["Error"]
-    return e["Code"], e["Message"]
-
-
-def fails(fn, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as ei:
-        fn(**kw)
-    return error_of(ei)
+from conftest import error_of, fails
 
 
 @pytest.fixture
