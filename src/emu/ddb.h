@@ -125,7 +125,7 @@ int store_ddb_counts_add(store_conn *c, int64_t tbl, int64_t items, int64_t byte
 /* A range read over rows of (tbl, idx) in key order, calling fn per row
  * until it returns non-zero (1 = stop, -1 = error).
  *  Query (hk != NULL): rows of one hash key with lo <= (rk, pk) < hi.
- *  Scan  (hk == NULL): rows with (seg, hk, rk, pk) >= scan_lo, seg <= seg_hi.
+ *  Scan  (hk == NULL): rows with (hk, rk, pk) >= scan_*, seg_lo <= seg <= seg_hi.
  * Bounds are blobs compared bytewise; exclusive bounds are made inclusive
  * by the caller (x > b  <=>  x >= b || 0x00). */
 typedef struct ddb_blob {
@@ -137,13 +137,11 @@ typedef struct ddb_range {
     int idx;
     bool forward;
     /* Query */
-    unsigned seg;
     ddb_blob hk;
     ddb_blob lo_rk, lo_pk, hi_rk, hi_pk;   /* hi_rk.p NULL = unbounded */
     /* Scan */
-    unsigned scan_seg;
+    unsigned seg_lo, seg_hi;
     ddb_blob scan_hk, scan_rk, scan_pk;
-    unsigned seg_hi;
 } ddb_range;
 typedef int (*ddb_row_fn)(void *arg, const char *body, size_t len, size_t size, err_t *err);
 int store_ddb_range(store_conn *c, const ddb_range *r, ddb_row_fn fn, void *arg, err_t *err);

@@ -11,8 +11,10 @@
  * byte: no byte string lies strictly between b and b || 0x00.
  *
  * Parallel Scan maps segment s of N onto the contiguous range of the
- * 65536 storage segments [ceil(65536 s / N), ceil(65536 (s+1) / N) - 1],
+ * 65536 hash segments [ceil(65536 s / N), ceil(65536 (s+1) / N) - 1],
  * so the segments partition the table and each item is returned once.
+ * Storage is in key order, so each segment walks the whole key range and
+ * skips rows of other segments in SQL (they are not evaluated).
  *
  * Entry points: ddb_query_validate, ddb_query, ddb_scan_validate, ddb_scan.
  */
@@ -496,7 +498,6 @@ static int ddb_query_bounds(ddb_read *r, ddb_range *rg, ddb_bufs *b, err_t *err)
     ddb_key hk = {0};
     if (ddb_query_hash(r, &hk, err) != 0)
         return -1;
-    rg->seg = hk.seg;
     rg->hk = (ddb_blob){ddb_bufs_keep(b, hk.hk), hk.hk_len};
     hk.hk = NULL;
     ddb_key_free(&hk);
@@ -515,7 +516,7 @@ static int ddb_scan_bounds(ddb_read *r, ddb_range *rg, ddb_bufs *b, bool *empty,
     long long s = json_integer_value(json_object_get(r->req, "Segment"));
     long long lo = (DDB_SEGS * s + n - 1) / n, end = (DDB_SEGS * (s + 1) + n - 1) / n;
     *empty = end <= lo;
-    rg->scan_seg = (unsigned)lo;
+    rg->seg_lo = (unsigned)lo;
     rg->seg_hi = (unsigned)(end - 1);
     json_t *esk = json_object_get(r->req, "ExclusiveStartKey");
     if (esk == NULL || *empty)
@@ -536,7 +537,6 @@ static int ddb_scan_bounds(ddb_read *r, ddb_range *rg, ddb_bufs *b, bool *empty,
         err_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
-    rg->scan_seg = k->seg;
     rg->scan_hk = (ddb_blob){ddb_bufs_keep(b, k->hk), k->hk_len};
     rg->scan_rk = (ddb_blob){ddb_bufs_keep(b, k->rk), k->rk_len};
     k->hk = k->rk = NULL; /* now owned by b */

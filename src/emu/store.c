@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,14 @@ static const char *const store_schemas[] = {
     store_schema_ddb,
     store_schema_kin,
     store_schema_lam,
+};
+
+/* The layout version written to PRAGMA user_version.  Files from before
+ * versioning say 0 and are version 1 when they have tables; step [v]
+ * brings a version v-1 file to version v. */
+#define STORE_VERSION 2
+static const char *const store_upgrades[STORE_VERSION + 1] = {
+    [2] = store_upgrade_ddb_v2,
 };
 
 int store_fail(store_conn *c, err_t *err)
@@ -120,6 +129,50 @@ static void store_conn_close(store_conn *c)
         sqlite3_finalize(c->stmts[i].stmt);
     sqlite3_close(c->db);
     free(c);
+}
+
+/* One integer from a pragma or query; -1 on error. */
+static int store_int(store_conn *c, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK)
+        v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Create the schemas of a new file, or upgrade an older one step by step,
+ * in one transaction: a failed upgrade leaves the file as it was. */
+static int store_migrate(store_t *s, err_t *err)
+{
+    store_conn *c = s->writer;
+    if (store_exec(c, "BEGIN IMMEDIATE", err) != 0)
+        return -1;
+    int v = store_int(c, "PRAGMA user_version");
+    if (v == 0 && store_int(c, "SELECT count(*) FROM sqlite_schema WHERE name = 'ddb_items'") > 0)
+        v = 1;
+    if (v < 0 || v > STORE_VERSION) {
+        err_set(err, ERR_INTERNAL, "database %s has layout version %d; this emu knows up to %d",
+                s->path ? s->path : ":memory:", v, STORE_VERSION);
+        goto fail;
+    }
+    for (int step = v + 1; v > 0 && step <= STORE_VERSION; step++) {
+        if (store_exec(c, store_upgrades[step], err) != 0)
+            goto fail;
+        log_info("store: upgraded %s to layout version %d", s->path, step);
+    }
+    for (size_t i = 0; i < sizeof store_schemas / sizeof *store_schemas; i++)
+        if (store_exec(c, store_schemas[i], err) != 0)
+            goto fail;
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_VERSION);
+    if (store_exec(c, sql, err) != 0 || store_exec(c, "COMMIT", err) != 0)
+        goto fail;
+    return 0;
+fail:
+    store_exec(c, "ROLLBACK", NULL);
+    return -1;
 }
 
 static store_conn *store_conn_open(store_t *s, bool writer, err_t *err)
@@ -328,9 +381,8 @@ int store_open(const char *path, store_t **out, err_t *err)
     s->writer = store_conn_open(s, true, err);
     if (s->writer == NULL)
         goto fail;
-    for (size_t i = 0; i < sizeof store_schemas / sizeof *store_schemas; i++)
-        if (store_exec(s->writer, store_schemas[i], err) != 0)
-            goto fail;
+    if (store_migrate(s, err) != 0)
+        goto fail;
     if (pthread_create(&s->thread, NULL, store_writer_main, s) != 0) {
         err_set(err, ERR_INTERNAL, "cannot start the writer thread");
         goto fail;

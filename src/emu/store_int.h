@@ -38,5 +38,7 @@ int store_fail(store_conn *c, err_t *err);
 extern const char store_schema_ddb[];
 extern const char store_schema_kin[];
 extern const char store_schema_lam[];
+/* Upgrade steps of existing databases (store.c runs them in order). */
+extern const char store_upgrade_ddb_v2[];
 
 #endif
