@@ -1,6 +1,17 @@
 /*
- * http.c - libmicrohttpd glue: body collection, routing, response writing,
- * the request log line.
+ * http.c - libmicrohttpd glue: body collection, routing, running handlers,
+ * response writing, the request log line.
+ *
+ * Threads: a pool of event threads (one per core, epoll) owns the
+ * connections.  A handler runs in one of three ways (route.h): inline;
+ * as a coroutine (DynamoDB, Kinesis) that parks its connection while its
+ * write waits for the group commit, so an event thread serves the other
+ * connections meanwhile instead of sleeping; or on a thread of its own
+ * (Lambda, whose calls block for seconds).  A parked connection is
+ * resumed by whoever finishes the work (http_wake), and the event thread
+ * then runs the coroutine on or sends the response.  Thread per
+ * connection, as before, cost a sleep and a wake-up per request: a third
+ * of the CPU under load went to switching threads.
  *
  * Entry points: http_start, http_stop; accessors and response helpers used
  * by handlers.  The route table is in route.c.
@@ -10,14 +21,17 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../common/buf.h"
 #include "../common/log.h"
+#include "co.h"
 #include "emu.h"
 #include "route.h"
 
@@ -25,12 +39,31 @@
  * 6 MB; DynamoDB requests are at most 16 MB. */
 #define HTTP_MAX_BODY (24u * 1024 * 1024)
 
+/* Where an asynchronous request stands between its handler and the event
+ * thread.  RUNNING: the event thread has not parked the connection yet;
+ * PARKED: it has, the waker must resume it; WOKEN: the work finished
+ * before the connection was parked. */
+enum { HTTP_RUNNING, HTTP_PARKED, HTTP_WOKEN };
+
 typedef struct http_ctx {
     http_req req;
     size_t cap;
     bool too_large;
     struct timespec start;
+    emu_t *emu;
+    http_handler handler;
+    http_resp resp;
+    bool started;            /* the handler has been started */
+    bool async;              /* ... as a coroutine or on its own thread */
+    bool done;               /* resp is ready (event thread's view) */
+    bool thread_done;        /* set by the handler's thread before its wake */
+    co_t *co;
+    atomic_int state;        /* HTTP_RUNNING / PARKED / WOKEN */
 } http_ctx;
+
+/* Asynchronous requests not finished yet: http_stop waits for them, as a
+ * daemon must not stop with parked connections. */
+static atomic_int http_inflight;
 
 const char *http_req_header(const http_req *req, const char *name)
 {
@@ -145,13 +178,89 @@ static bool http_collect(http_ctx *c, const char *data, size_t size)
     return true;
 }
 
+/* Resume a parked connection, or leave word that the work is done (any
+ * thread).  Nothing touches c after MHD_resume_connection: the event
+ * thread may finish and free it from then on. */
+static void http_wake(void *arg)
+{
+    http_ctx *c = arg;
+    int expected = HTTP_RUNNING;
+    if (atomic_compare_exchange_strong(&c->state, &expected, HTTP_WOKEN))
+        return; /* not parked yet: the event thread sees WOKEN */
+    atomic_store(&c->state, HTTP_RUNNING);
+    MHD_resume_connection(c->req.conn);
+}
+
+static void http_co_main(void *arg)
+{
+    http_ctx *c = arg;
+    c->handler(c->emu, &c->req, &c->resp);
+}
+
+static void *http_thread_main(void *arg)
+{
+    http_ctx *c = arg;
+    c->handler(c->emu, &c->req, &c->resp);
+    c->thread_done = true; /* published by http_wake's atomics */
+    http_wake(c);
+    return NULL;
+}
+
+/* Start the handler as its route asks; false once it runs on elsewhere. */
+static bool http_start_handler(http_ctx *c)
+{
+    route_mode mode = ROUTE_INLINE;
+    c->started = true;
+    c->resp.status = 500;
+    c->handler = c->too_large ? route_too_large : route_find(c->emu, &c->req, &mode);
+    if (mode == ROUTE_COROUTINE && (c->co = co_new(http_co_main, c, http_wake, c)) != NULL) {
+        c->async = true;
+        atomic_fetch_add(&http_inflight, 1);
+        return co_run(c->co);
+    }
+    if (mode == ROUTE_THREAD) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        c->async = true;
+        atomic_fetch_add(&http_inflight, 1);
+        int rc = pthread_create(&t, &attr, http_thread_main, c);
+        pthread_attr_destroy(&attr);
+        if (rc == 0)
+            return false;
+        atomic_fetch_sub(&http_inflight, 1);
+        c->async = false;
+    }
+    c->handler(c->emu, &c->req, &c->resp); /* inline, or no memory for more */
+    return true;
+}
+
+/* Queue the finished response and log the request. */
+static enum MHD_Result http_finish(http_ctx *c)
+{
+    int status = c->resp.status;
+    enum MHD_Result ret = http_send(c->req.conn, &c->resp);
+    http_resp_free(&c->resp);
+    memset(&c->resp, 0, sizeof c->resp);
+    if (c->async) {
+        c->async = false;
+        atomic_fetch_sub(&http_inflight, 1);
+    }
+    if (!c->emu->cfg.quiet)
+        log_info("%s %s %s %s %d %.2fms", c->req.method, c->req.path,
+                 c->req.log_op[0] ? c->req.log_op : "-",
+                 c->req.log_resource[0] ? c->req.log_resource : "-", status,
+                 http_elapsed_ms(&c->start));
+    return ret;
+}
+
 static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn,
                                        const char *url, const char *method,
                                        const char *version, const char *upload_data,
                                        size_t *upload_data_size, void **con_cls)
 {
     (void)version;
-    emu_t *emu = cls;
     http_ctx *c = *con_cls;
     if (c == NULL) {
         /* First call: headers only.  Allocate the per-request context. */
@@ -159,6 +268,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn,
         if (c == NULL)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &c->start);
+        c->emu = cls;
         c->req.conn = conn;
         c->req.method = method;
         c->req.path = url;
@@ -170,24 +280,30 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (c->req.body == NULL) {
-        c->req.body = calloc(1, 1);
-        if (c->req.body == NULL)
-            return MHD_NO;
-    }
-    http_resp resp = {.status = 500};
-    if (c->too_large)
-        route_too_large(emu, &c->req, &resp);
+    if (c->req.body == NULL && (c->req.body = calloc(1, 1)) == NULL)
+        return MHD_NO;
+    /* A handler on its own thread counts as done only once it has woken
+     * this connection: it may touch c until then. */
+    if (!c->started)
+        c->done = http_start_handler(c);
+    else if (c->co != NULL)
+        c->done = co_run(c->co); /* resumed: its wait is over */
     else
-        route_dispatch(emu, &c->req, &resp);
-    int status = resp.status;
-    enum MHD_Result ret = http_send(conn, &resp);
-    http_resp_free(&resp);
-    if (!emu->cfg.quiet)
-        log_info("%s %s %s %s %d %.2fms", method, url, c->req.log_op[0] ? c->req.log_op : "-",
-                 c->req.log_resource[0] ? c->req.log_resource : "-", status,
-                 http_elapsed_ms(&c->start));
-    return ret;
+        c->done = c->thread_done;
+    /* A wait that ended before the connection was parked: go on at once. */
+    while (!c->done && c->co != NULL && atomic_load(&c->state) == HTTP_WOKEN) {
+        atomic_store(&c->state, HTTP_RUNNING);
+        c->done = co_run(c->co);
+    }
+    if (c->done)
+        return http_finish(c);
+    MHD_suspend_connection(conn);
+    int expected = HTTP_RUNNING;
+    if (!atomic_compare_exchange_strong(&c->state, &expected, HTTP_PARKED)) {
+        atomic_store(&c->state, HTTP_RUNNING); /* woken meanwhile */
+        MHD_resume_connection(conn);
+    }
+    return MHD_YES;
 }
 
 static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -199,9 +315,21 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
     http_ctx *c = *con_cls;
     if (c == NULL)
         return;
+    *con_cls = NULL;
+    if (c->async && !c->done) {
+        /* Closed between a wake-up and the event thread's turn (a parked
+         * connection is never closed: http_stop waits for them).  The
+         * handler may still own resources on its stack; keep it rather
+         * than free memory that something may still point into. */
+        log_warn("connection closed while its request was still being served");
+        return;
+    }
+    if (c->async)
+        atomic_fetch_sub(&http_inflight, 1);
+    co_free(c->co);
+    http_resp_free(&c->resp);
     free(c->req.body);
     free(c);
-    *con_cls = NULL;
 }
 
 int http_start(emu_t *emu, const char *host, int *port)
@@ -211,12 +339,18 @@ int http_start(emu_t *emu, const char *host, int *port)
         log_error("invalid --host %s (an IPv4 address is expected)", host);
         return -1;
     }
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it adds SO_REUSEPORT, and a
+     * second emu on the same port would start and silently take half of
+     * the connections to another database.  libmicrohttpd's default
+     * (SO_REUSEADDR) is what a quick restart needs. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = cores < 1 ? 1 : cores > 16 ? 16 : (unsigned)cores;
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
             MHD_USE_ERROR_LOG,
         0, NULL, NULL, http_on_request, emu, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, emu, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)1000, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        (unsigned)1000, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
     if (d == NULL) {
         log_error("cannot listen on %s:%d", host, *port);
         return -1;
@@ -230,6 +364,14 @@ int http_start(emu_t *emu, const char *host, int *port)
 
 void http_stop(emu_t *emu)
 {
+    /* Parked requests finish first (their handlers were told to stop by
+     * lam_quiesce; storage keeps running until after this). */
+    for (int i = 0; i < 1000 && atomic_load(&http_inflight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (atomic_load(&http_inflight) > 0)
+        log_warn("stopping with %d requests unfinished", atomic_load(&http_inflight));
     if (emu->http != NULL)
         MHD_stop_daemon(emu->http);
     emu->http = NULL;

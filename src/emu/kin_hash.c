@@ -151,13 +151,13 @@ int kin_shard_id_parse(const char *s)
 static const unsigned char kin_iter_key[] = "emu-kinesis-shard-iterator-v1";
 static atomic_uint kin_iter_nonce;
 
-static void kin_put(unsigned char *p, uint64_t v, int n)
+static void kin_be_put(unsigned char *p, uint64_t v, int n)
 {
     for (int i = n - 1; i >= 0; i--, v >>= 8)
         p[i] = (unsigned char)v;
 }
 
-static uint64_t kin_get(const unsigned char *p, int n)
+static uint64_t kin_be_get(const unsigned char *p, int n)
 {
     uint64_t v = 0;
     for (int i = 0; i < n; i++)
@@ -180,11 +180,11 @@ char *kin_iter_encode(const kin_iter *it)
     raw[1] = 'I';
     raw[2] = 1;
     raw[3] = 0;
-    kin_put(raw + 4, (uint64_t)it->stream_id, 8);
-    kin_put(raw + 12, (uint32_t)it->shard_idx, 4);
-    kin_put(raw + 16, it->after, 8);
-    kin_put(raw + 24, (uint64_t)it->issued_ms, 8);
-    kin_put(raw + 32, atomic_fetch_add(&kin_iter_nonce, 1) + 1, 4);
+    kin_be_put(raw + 4, (uint64_t)it->stream_id, 8);
+    kin_be_put(raw + 12, (uint32_t)it->shard_idx, 4);
+    kin_be_put(raw + 16, it->after, 8);
+    kin_be_put(raw + 24, (uint64_t)it->issued_ms, 8);
+    kin_be_put(raw + 32, atomic_fetch_add(&kin_iter_nonce, 1) + 1, 4);
     kin_iter_mac(raw, raw + KIN_ITER_BODY);
     char *out = malloc(KIN_ITER_RAW / 3 * 4 + 1);
     if (out == NULL)
@@ -211,13 +211,13 @@ int kin_iter_decode(const char *s, kin_iter *out)
     kin_iter_mac(raw, mac);
     if (CRYPTO_memcmp(mac, raw + KIN_ITER_BODY, KIN_ITER_MAC) != 0)
         return -1;
-    out->stream_id = (int64_t)kin_get(raw + 4, 8);
-    uint64_t idx = kin_get(raw + 12, 4);
+    out->stream_id = (int64_t)kin_be_get(raw + 4, 8);
+    uint64_t idx = kin_be_get(raw + 12, 4);
     if (idx > 2147483647u)
         return -1;
     out->shard_idx = (int)idx;
-    out->after = kin_get(raw + 16, 8);
-    out->issued_ms = (int64_t)kin_get(raw + 24, 8);
+    out->after = kin_be_get(raw + 16, 8);
+    out->issued_ms = (int64_t)kin_be_get(raw + 24, 8);
     return 0;
 }
 

@@ -196,6 +196,40 @@ void kin_throttle_msg(emu_t *emu, const char *stream, int shard_idx, char *buf, 
 /* Shard JSON as in DescribeStream/ListShards. */
 json_t *kin_shard_json(const kin_stream *s, const kin_shard *sh);
 
+/* --- puts (kin_records.c), shared with the PutRecords scanner (kin_fast.c) --- */
+typedef struct kin_put {
+    const char *pk;            /* borrowed: from the request or the arena */
+    unsigned char *data;       /* owned */
+    size_t len;
+    kin_u128 hash;
+    bool throttled;            /* fault injection or limits */
+    int shard;                 /* result */
+    uint64_t counter;
+    char msg[256];             /* per-entry error message when throttled */
+} kin_put;
+
+typedef struct kin_puts {
+    kin_put *v;
+    size_t n;
+    bool whole;                /* PutRecord: a throttle fails the call */
+    int64_t stream_id;
+    char *arena;               /* owned strings the entries borrow, or NULL */
+} kin_puts;
+
+/* One entry: decode b64 (Data), check the record's size, hash pk (or
+ * take ehk, ExplicitHashKey, NULL when absent).  pk and ehk are
+ * NUL-terminated and must outlive p; total accumulates the request size. */
+int kin_put_entry(const char *pk, const char *b64, size_t b64_len, const char *ehk, kin_put *p,
+                  size_t *total, err_t *err);
+/* Store prepared entries (the 5 MB check first) and build PutRecords'
+ * response; req names the stream.  ps stays the caller's. */
+json_t *kin_put_records_run(emu_t *emu, json_t *req, kin_puts *ps, size_t total, err_t *err);
+void kin_puts_free(kin_puts *ps);
+
+/* PutRecords straight from the body (kin_fast.c); see svc_fast_fn. */
+int kin_put_records_fast(emu_t *emu, const char *body, size_t len, json_t **req, json_t **out,
+                         err_t *err);
+
 /* Action entry points: validate (shape only) and execute. */
 #define KIN_ACTION(name) \
     int kin_##name##_validate(json_t *req, err_t *err); \

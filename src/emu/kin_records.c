@@ -85,37 +85,19 @@ static int kin_check_entry(json_t *e, const char *prefix, err_t *err)
 
 /* --- puts --- */
 
-typedef struct kin_put {
-    const char *pk;            /* borrowed from the request */
-    unsigned char *data;       /* owned */
-    size_t len;
-    kin_u128 hash;
-    bool throttled;            /* fault injection or limits */
-    int shard;                 /* result */
-    uint64_t counter;
-    char msg[256];             /* per-entry error message when throttled */
-} kin_put;
-
-typedef struct kin_puts {
-    kin_put *v;
-    size_t n;
-    bool whole;                /* PutRecord: a throttle fails the call */
-    int64_t stream_id;
-} kin_puts;
-
-static void kin_puts_free(kin_puts *p)
+void kin_puts_free(kin_puts *p)
 {
     for (size_t i = 0; i < p->n; i++)
         free(p->v[i].data);
     free(p->v);
+    free(p->arena);
 }
 
-/* Decode Data, check the record size and compute the hash key. */
-static int kin_put_prepare(json_t *e, kin_put *p, size_t *total, err_t *err)
+int kin_put_entry(const char *pk, const char *b64, size_t b64_len, const char *ehk, kin_put *p,
+                  size_t *total, err_t *err)
 {
-    const char *b64 = json_string_value(json_object_get(e, "Data"));
-    p->pk = json_string_value(json_object_get(e, "PartitionKey"));
-    if (base64_decode(b64, strlen(b64), &p->data, &p->len) != 0)
+    p->pk = pk;
+    if (base64_decode(b64, b64_len, &p->data, &p->len) != 0)
         return err_set(err, ERR_KIN_SERIALIZATION,
                        "Base64 encoded data is invalid: Data must be standard base64");
     size_t pklen = strlen(p->pk);
@@ -128,7 +110,6 @@ static int kin_put_prepare(json_t *e, kin_put *p, size_t *total, err_t *err)
                        "Record size (data %zu bytes + partition key %zu bytes) exceeds the "
                        "maximum record size of %d bytes.", p->len, pklen, KIN_MAX_RECORD);
     *total += p->len + pklen;
-    const char *ehk = json_string_value(json_object_get(e, "ExplicitHashKey"));
     if (ehk != NULL) {
         if (kin_u128_parse(ehk, &p->hash) != 0)
             return err_set(err, ERR_KIN_INVALID_ARGUMENT,
@@ -138,6 +119,15 @@ static int kin_put_prepare(json_t *e, kin_put *p, size_t *total, err_t *err)
         p->hash = kin_hash_key(p->pk, pklen);
     }
     return 0;
+}
+
+/* Decode Data, check the record size and compute the hash key. */
+static int kin_put_prepare(json_t *e, kin_put *p, size_t *total, err_t *err)
+{
+    json_t *data = json_object_get(e, "Data");
+    return kin_put_entry(json_string_value(json_object_get(e, "PartitionKey")),
+                         json_string_value(data), json_string_length(data),
+                         json_string_value(json_object_get(e, "ExplicitHashKey")), p, total, err);
 }
 
 static int kin_put_fn(store_conn *c, void *arg, err_t *err)
@@ -256,24 +246,32 @@ json_t *kin_put_records(emu_t *emu, json_t *req, err_t *err)
         return NULL;
     }
     size_t total = 0;
-    for (size_t i = 0; i < ps.n; i++) {
+    for (size_t i = 0; i < ps.n; i++)
         if (kin_put_prepare(json_array_get(recs, i), &ps.v[i], &total, err) != 0)
             goto out;
-        ps.v[i].throttled = kin_inject_fault(emu);
-    }
+    out = kin_put_records_run(emu, req, &ps, total, err);
+out:
+    kin_puts_free(&ps);
+    return out;
+}
+
+json_t *kin_put_records_run(emu_t *emu, json_t *req, kin_puts *ps, size_t total, err_t *err)
+{
     if (total > KIN_MAX_PUT_BYTES) {
         err_set(err, ERR_KIN_INVALID_ARGUMENT,
                 "Records size exceeds 5 MB limit: the request carries %zu bytes of data and "
                 "partition keys.", total);
-        goto out;
+        return NULL;
     }
-    out = kin_job_run(emu, req, kin_put_fn, &ps, true, true, err);
+    for (size_t i = 0; i < ps->n; i++)
+        ps->v[i].throttled = kin_inject_fault(emu);
+    json_t *out = kin_job_run(emu, req, kin_put_fn, ps, true, true, err);
     if (out == NULL)
-        goto out;
+        return NULL;
     json_t *results = json_array();
     int failed = 0;
-    for (size_t i = 0; i < ps.n; i++) {
-        kin_put *p = &ps.v[i];
+    for (size_t i = 0; i < ps->n; i++) {
+        kin_put *p = &ps->v[i];
         if (p->throttled) {
             failed++;
             json_array_append_new(results, json_pack("{s:s, s:s}", "ErrorCode",
@@ -282,15 +280,13 @@ json_t *kin_put_records(emu_t *emu, json_t *req, err_t *err)
         }
         char sid[KIN_SHARD_ID_MAX], seq[KIN_SEQ_MAX];
         kin_shard_id_format(p->shard, sid);
-        kin_seq_format(ps.stream_id, p->shard, p->counter, seq);
+        kin_seq_format(ps->stream_id, p->shard, p->counter, seq);
         json_array_append_new(results, json_pack("{s:s, s:s}", "SequenceNumber", seq, "ShardId",
                                                  sid));
     }
     json_object_set_new(out, "FailedRecordCount", json_integer(failed));
     json_object_set_new(out, "Records", results);
     json_object_set_new(out, "EncryptionType", json_string("NONE"));
-out:
-    kin_puts_free(&ps);
     return out;
 }
 

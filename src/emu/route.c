@@ -21,15 +21,16 @@ static const struct route {
     const char *prefix;   /* path prefix; "/" with a target matches POST / exactly */
     const char *target;   /* X-Amz-Target prefix, or NULL */
     http_handler handler;
+    route_mode mode;      /* see route.h */
 } route_table[] = {
-    {"POST", "/", "DynamoDB_20120810.", ddb_http_handle},
-    {"GET", "/health", NULL, route_health},
-    {"POST", "/", "Kinesis_20131202.", kin_http_handle},
-    {NULL, "/2015-03-31/", NULL, lam_api_handle},       /* Lambda REST API */
-    {NULL, "/2018-06-01/", NULL, lam_runtime_handle},   /* Runtime API, first function */
-    {NULL, "/_fn/", NULL, lam_runtime_handle},          /* Runtime API, /_fn/NAME[/K]/... */
-    {"GET", "/_emu/lambda/", NULL, lam_api_handle},     /* emu extension (event preview) */
-    {NULL, NULL, NULL, NULL} /* sentinel: 404 */
+    {"POST", "/", "DynamoDB_20120810.", ddb_http_handle, ROUTE_COROUTINE},
+    {"GET", "/health", NULL, route_health, ROUTE_INLINE},
+    {"POST", "/", "Kinesis_20131202.", kin_http_handle, ROUTE_COROUTINE},
+    {NULL, "/2015-03-31/", NULL, lam_api_handle, ROUTE_THREAD},      /* Lambda REST API */
+    {NULL, "/2018-06-01/", NULL, lam_runtime_handle, ROUTE_THREAD},  /* Runtime API, first fn */
+    {NULL, "/_fn/", NULL, lam_runtime_handle, ROUTE_THREAD},  /* Runtime API, /_fn/NAME[/K]/.. */
+    {"GET", "/_emu/lambda/", NULL, lam_api_handle, ROUTE_THREAD},    /* event preview */
+    {NULL, NULL, NULL, NULL, ROUTE_INLINE} /* sentinel: 404 */
 };
 
 static void route_health(emu_t *emu, http_req *req, http_resp *resp)
@@ -52,23 +53,30 @@ static bool route_matches(const struct route *r, http_req *req)
     return strncmp(req->path, r->prefix, strlen(r->prefix)) == 0;
 }
 
-void route_dispatch(emu_t *emu, http_req *req, http_resp *resp)
+static void route_not_found(emu_t *emu, http_req *req, http_resp *resp)
 {
-    for (const struct route *r = route_table; r->handler != NULL; r++) {
-        if (route_matches(r, req)) {
-            r->handler(emu, req, resp);
-            return;
-        }
-    }
-    if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0) {
-        /* A JSON-protocol call with a target nobody serves: answer in
-         * DynamoDB's dialect, the default service of this port. */
-        ddb_http_unknown(emu, req, resp);
-        return;
-    }
+    (void)emu;
+    (void)req;
     http_resp_json(resp, 404, "application/json",
                    json_pack("{s:s, s:s}", "__type", "UnknownOperationException", "message",
                              "No route for this method and path"));
+}
+
+http_handler route_find(emu_t *emu, http_req *req, route_mode *mode)
+{
+    (void)emu;
+    *mode = ROUTE_INLINE;
+    for (const struct route *r = route_table; r->handler != NULL; r++) {
+        if (route_matches(r, req)) {
+            *mode = r->mode;
+            return r->handler;
+        }
+    }
+    /* A JSON-protocol call with a target nobody serves: answer in
+     * DynamoDB's dialect, the default service of this port. */
+    if (strcmp(req->method, "POST") == 0 && strcmp(req->path, "/") == 0)
+        return ddb_http_unknown;
+    return route_not_found;
 }
 
 void route_too_large(emu_t *emu, http_req *req, http_resp *resp)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "co.h"
 
 #define STORE_BATCH_MAX 512
 #define STORE_READERS 4
@@ -21,6 +22,7 @@ typedef struct store_job {
     void *arg;
     err_t *err;
     int rc;
+    co_t *co;                   /* the waiting coroutine, or NULL: then */
     sem_t done;                 /* posted by the writer once committed */
     bool read_only;
     struct store_job *next;
@@ -302,7 +304,10 @@ static void *store_writer_main(void *arg)
          * thread for every batch and make them fight for the mutex. */
         for (store_job *j = batch; j != NULL;) {
             store_job *next = j->next; /* j lives on a waiter's stack */
-            sem_post(&j->done);
+            if (j->co != NULL)
+                co_wake(j->co);
+            else
+                sem_post(&j->done);
             j = next;
         }
         pthread_mutex_lock(&s->mu);
@@ -314,8 +319,11 @@ static void *store_writer_main(void *arg)
 
 static int store_submit(store_t *s, store_fn fn, void *arg, err_t *err, bool read_only)
 {
-    store_job job = {.fn = fn, .arg = arg, .err = err, .read_only = read_only};
-    sem_init(&job.done, 0, 0);
+    /* A coroutine (a request on an event thread) gives its thread back
+     * while it waits; other callers sleep on a semaphore. */
+    store_job job = {.fn = fn, .arg = arg, .err = err, .read_only = read_only, .co = co_self()};
+    if (job.co == NULL)
+        sem_init(&job.done, 0, 0);
     pthread_mutex_lock(&s->mu);
     if (s->tail)
         s->tail->next = &job;
@@ -324,6 +332,10 @@ static int store_submit(store_t *s, store_fn fn, void *arg, err_t *err, bool rea
     s->tail = &job;
     pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->mu);
+    if (job.co != NULL) {
+        co_wait();
+        return job.rc;
+    }
     while (sem_wait(&job.done) != 0)
         ; /* EINTR */
     sem_destroy(&job.done);

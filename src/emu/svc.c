@@ -90,6 +90,14 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
         err.msg[0] = '\0';
         goto fail;
     }
+    if (op->fast != NULL && op->fast(emu, req->body, req->body_len, &in, &out, &err) != 0) {
+        json_t *res = json_object_get(in, s->resource_key);
+        if (json_is_string(res))
+            snprintf(req->log_resource, sizeof req->log_resource, "%s", json_string_value(res));
+        if (out == NULL)
+            goto fail;
+        goto reply;
+    }
     json_error_t jerr;
     in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (in == NULL || !json_is_object(in)) {
@@ -114,6 +122,7 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
     out = op->execute(emu, in, &err);
     if (out == NULL)
         goto fail;
+reply:
     json_decref(in);
     text = json_dumps(out, JSON_COMPACT);
     json_decref(out);

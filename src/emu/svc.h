@@ -25,11 +25,20 @@ typedef json_t *(*svc_execute_fn)(struct emu *emu, json_t *req, err_t *err);
  * actions that splice stored JSON text instead of building a tree. */
 typedef char *(*svc_execute_raw_fn)(struct emu *emu, json_t *req, err_t *err);
 
+/* A hot operation's path straight from the raw body, for bodies of the
+ * usual shape: 0 = not handled (anything unusual, including every invalid
+ * request: the generic path answers those), 1 = handled, with *req a
+ * stand-in request (new reference, for the log line) and *out the
+ * response, or NULL with err set. */
+typedef int (*svc_fast_fn)(struct emu *emu, const char *body, size_t len, json_t **req,
+                           json_t **out, err_t *err);
+
 typedef struct svc_op {
     const char *name;           /* operation, e.g. "PutItem" */
     svc_validate_fn validate;   /* may be NULL */
     svc_execute_fn execute;     /* exactly one of execute and execute_raw */
     svc_execute_raw_fn execute_raw;
+    svc_fast_fn fast;           /* may be NULL */
 } svc_op;
 
 typedef struct svc {

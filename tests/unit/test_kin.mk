@@ -1,1 +1,1 @@
-DEPS_test_kin := src/emu/kin.c src/emu/kin_hash.c src/emu/kin_stream.c src/emu/kin_records.c src/emu/kin_shard.c src/emu/store_kin.c src/emu/store.c src/emu/svc.c src/emu/http.c src/common/err.c src/common/log.c src/common/crc32.c src/common/base64.c src/common/buf.c
+DEPS_test_kin := src/emu/kin.c src/emu/kin_hash.c src/emu/kin_stream.c src/emu/kin_records.c src/emu/kin_shard.c src/emu/kin_fast.c src/emu/store_kin.c src/emu/store.c src/emu/co.c src/emu/svc.c src/emu/http.c src/common/err.c src/common/log.c src/common/crc32.c src/common/base64.c src/common/buf.c

@@ -1,0 +1,1 @@
+DEPS_test_co := src/emu/co.c
