@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/jtext.h"
 #include "av.h"
 #include "svc.h"
 
@@ -203,7 +204,7 @@ char *ddb_get_item(emu_t *emu, json_t *req, err_t *err)
     if (j.text != NULL) {
         text = svc_splice(out, "Item", "", j.text, j.text_len, "");
     } else {
-        text = json_dumps(out, JSON_COMPACT);
+        text = jtext_dump(out, NULL);
         json_decref(out);
     }
 out:

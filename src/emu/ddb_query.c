@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/jtext.h"
 #include "av.h"
 #include "svc.h"
 
@@ -746,7 +747,7 @@ static char *ddb_read_text(ddb_read *r, err_t *err)
         json_object_del(out, "Items");
         text = svc_splice(out, "Items", "[", r->rawbuf, r->rawlen, "]");
     } else {
-        text = json_dumps(out, JSON_COMPACT);
+        text = jtext_dump(out, NULL);
         json_decref(out);
     }
     if (text == NULL)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/jtext.h"
 #include "av.h"
 
 int ddb_item_load(store_conn *c, const ddb_table *t, const ddb_key *k, json_t **item,
@@ -65,7 +66,7 @@ static int ddb_index_row(store_conn *c, const ddb_table *t, const ddb_index *ix,
         rc = store_ddb_item_delete(c, t->id, ix->id, &ik, pk, pk_len, err);
     } else {
         json_t *proj = ddb_index_project(t, ix, item);
-        char *body = json_dumps(proj, JSON_COMPACT);
+        char *body = jtext_dump(proj, NULL);
         size_t size = av_item_size(proj);
         json_decref(proj);
         rc = body ? store_ddb_item_put(c, t->id, ix->id, &ik, pk, pk_len, body, size, err)
@@ -96,7 +97,7 @@ int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const js
         rc = 0;
         goto out;
     }
-    body = json_dumps(item, JSON_COMPACT);
+    body = jtext_dump(item, NULL);
     if (body == NULL) {
         err_set(err, ERR_INTERNAL, "out of memory");
         goto out;

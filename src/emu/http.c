@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "../common/buf.h"
+#include "../common/jtext.h"
 #include "../common/log.h"
 #include "co.h"
 #include "emu.h"
@@ -96,7 +97,7 @@ void http_resp_body(http_resp *resp, int status, const char *content_type, char 
 
 void http_resp_json(http_resp *resp, int status, const char *content_type, json_t *value)
 {
-    char *s = json_dumps(value, JSON_COMPACT);
+    char *s = jtext_dump(value, NULL);
     json_decref(value);
     if (s == NULL) {
         http_resp_text(resp, 500, "internal error: cannot serialise response");

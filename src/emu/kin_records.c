@@ -17,6 +17,7 @@
 
 #include "../common/base64.h"
 #include "../common/buf.h"
+#include "../common/jtext.h"
 #include "svc.h"
 
 /* --- validation helpers --- */
@@ -597,7 +598,7 @@ static int kin_append(kin_get_ctx *g, const char *s, size_t n, err_t *err)
  * stays exactly what the tree answer would have had. */
 static int kin_append_json(kin_get_ctx *g, json_t *v, err_t *err)
 {
-    char *t = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    char *t = v ? jtext_dump(v, NULL) : NULL;
     json_decref(v);
     int rc = t ? kin_append(g, t, strlen(t), err) : err_set(err, ERR_KIN_INTERNAL, "out of memory");
     free(t);

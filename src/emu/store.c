@@ -247,6 +247,8 @@ static void store_run_batch(store_t *s, store_job *batch)
         store_reset_all(c);
         if (j->rc != 0 && !sqlite3_get_autocommit(c->db))
             store_ctl(c, "ROLLBACK TO job", NULL);
+        if (store_ddb_job_end(c, j->rc == 0, &berr) != 0)
+            store_exec(c, "ROLLBACK", NULL); /* counts unwritable: fail the batch below */
         if (sqlite3_get_autocommit(c->db)) {
             /* SQLite rolled the whole transaction back (I/O error, full
              * disk): nothing of this batch is durable. */
@@ -260,13 +262,14 @@ static void store_run_batch(store_t *s, store_job *batch)
         store_ctl(c, "RELEASE job", NULL);
     }
     bool failed = !in_txn;
-    if (in_txn && store_ctl(c, "COMMIT", &berr) != 0) {
+    if (in_txn && (store_ddb_deltas_flush(c, &berr) != 0 || store_ctl(c, "COMMIT", &berr) != 0)) {
         failed = true;
         store_exec(c, "ROLLBACK", NULL);
         for (store_job *j = batch; j != NULL; j = j->next)
             if (j->rc == 0)
                 j->rc = err_set(j->err, ERR_INTERNAL, "%s", berr.msg);
     }
+    c->njob_delta = c->nbatch_delta = 0; /* those of a failed batch never happened */
     if (failed || c->catalog_dirty) {
         /* Other connections' caches may hold what this batch replaced;
          * after a failed commit even this connection's cache may hold

@@ -181,6 +181,15 @@ int store_ddb_table_counts(store_conn *c, int64_t id, int64_t *count, int64_t *b
         return store_fail(c, err);
     *count = sqlite3_column_int64(st, 0);
     *bytes = sqlite3_column_int64(st, 1);
+    /* On the writer, what this batch has not written yet counts too. */
+    for (int i = 0; i < c->njob_delta + c->nbatch_delta; i++) {
+        const struct store_delta *d = i < c->njob_delta ? &c->job_delta[i]
+                                                         : &c->batch_delta[i - c->njob_delta];
+        if (d->tbl == id) {
+            *count += d->items;
+            *bytes += d->bytes;
+        }
+    }
     return 0;
 }
 
@@ -356,8 +365,8 @@ int store_ddb_index_counts(store_conn *c, int64_t tbl, int idx, int64_t *count,
     return 0;
 }
 
-int store_ddb_counts_add(store_conn *c, int64_t tbl, int64_t items, int64_t bytes,
-                         err_t *err)
+static int store_ddb_counts_write(store_conn *c, int64_t tbl, int64_t items, int64_t bytes,
+                                  err_t *err)
 {
     if (items == 0 && bytes == 0)
         return 0;
@@ -370,6 +379,54 @@ int store_ddb_counts_add(store_conn *c, int64_t tbl, int64_t items, int64_t byte
     sqlite3_bind_int64(st, 2, items);
     sqlite3_bind_int64(st, 3, bytes);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+/* Add to the delta of tbl in v[0..*n); false when v is full. */
+static bool store_ddb_delta_add(struct store_delta *v, int *n, int64_t tbl, int64_t items,
+                                int64_t bytes)
+{
+    for (int i = 0; i < *n; i++)
+        if (v[i].tbl == tbl) {
+            v[i].items += items;
+            v[i].bytes += bytes;
+            return true;
+        }
+    if (*n == STORE_DELTAS)
+        return false;
+    v[(*n)++] = (struct store_delta){tbl, items, bytes};
+    return true;
+}
+
+int store_ddb_counts_add(store_conn *c, int64_t tbl, int64_t items, int64_t bytes,
+                         err_t *err)
+{
+    if (store_ddb_delta_add(c->job_delta, &c->njob_delta, tbl, items, bytes))
+        return 0;
+    return store_ddb_counts_write(c, tbl, items, bytes, err); /* rolls back with the job */
+}
+
+int store_ddb_deltas_flush(store_conn *c, err_t *err)
+{
+    int rc = 0;
+    for (int i = 0; i < c->nbatch_delta && rc == 0; i++)
+        rc = store_ddb_counts_write(c, c->batch_delta[i].tbl, c->batch_delta[i].items,
+                                    c->batch_delta[i].bytes, err);
+    c->nbatch_delta = 0;
+    return rc;
+}
+
+int store_ddb_job_end(store_conn *c, bool ok, err_t *err)
+{
+    int rc = 0;
+    for (int i = 0; ok && i < c->njob_delta && rc == 0; i++) {
+        struct store_delta *d = &c->job_delta[i];
+        if (!store_ddb_delta_add(c->batch_delta, &c->nbatch_delta, d->tbl, d->items, d->bytes))
+            rc = store_ddb_deltas_flush(c, err) != 0 ||
+                         !store_ddb_delta_add(c->batch_delta, &c->nbatch_delta, d->tbl, d->items,
+                                              d->bytes) ? -1 : 0;
+    }
+    c->njob_delta = 0;
+    return rc;
 }
 
 /* Larger than any valid key encoding (keys are at most 2048 bytes). */

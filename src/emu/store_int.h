@@ -9,6 +9,7 @@
 #include "store.h"
 
 #define STORE_STMT_SLOTS 256
+#define STORE_DELTAS 16
 
 struct store_conn {
     sqlite3 *db;
@@ -22,7 +23,20 @@ struct store_conn {
     struct store_ddb_cache *ddb_cache;
     unsigned long catalog_gen;
     bool catalog_dirty;
+    /* Writer only: DynamoDB tables' item-count and size deltas of the
+     * current job and of the committed-to-be batch, written once per
+     * commit instead of an UPDATE per item (store_ddb.c). */
+    struct store_delta { int64_t tbl, items, bytes; } job_delta[STORE_DELTAS],
+        batch_delta[STORE_DELTAS];
+    int njob_delta, nbatch_delta;
 };
+
+/* End of a write job on the writer (store.c calls it after RELEASE, ok,
+ * or ROLLBACK TO, !ok): keep or drop the job's deltas.  -1 with err set
+ * when writing deltas failed (the transaction is then unusable). */
+int store_ddb_job_end(store_conn *c, bool ok, err_t *err);
+/* Write the batch's deltas; before COMMIT. */
+int store_ddb_deltas_flush(store_conn *c, err_t *err);
 
 /* Drop every cached table description of a connection (store_ddb.c). */
 void store_ddb_cache_clear(store_conn *c);

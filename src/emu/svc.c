@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../common/crc32.h"
+#include "../common/jtext.h"
 #include "../common/log.h"
 
 static int svc_op_cmp(const void *key, const void *elem)
@@ -33,7 +34,7 @@ static void svc_reply(const svc *s, http_resp *resp, int status, char *body)
 char *svc_splice(json_t *rest, const char *name, const char *open, const char *raw, size_t len,
                  const char *close)
 {
-    char *tail = json_dumps(rest, JSON_COMPACT);
+    char *tail = jtext_dump(rest, NULL);
     json_decref(rest);
     if (tail == NULL)
         return NULL;
@@ -67,7 +68,7 @@ void svc_error(const svc *s, http_resp *resp, err_t *err)
     json_object_set_new(body, "__type", json_string(err_type(err->code)));
     if (err->msg[0])
         json_object_set_new(body, "message", json_string(err->msg));
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = jtext_dump(body, NULL);
     json_decref(body);
     int status = err_http_status(err->code);
     if (status >= 500)
@@ -124,7 +125,7 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
         goto fail;
 reply:
     json_decref(in);
-    text = json_dumps(out, JSON_COMPACT);
+    text = jtext_dump(out, NULL);
     json_decref(out);
     if (text == NULL) {
         err_set(&err, s->serialization, "cannot serialise response");

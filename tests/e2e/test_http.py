@@ -33,3 +33,58 @@ def test_concurrent_writers_all_acknowledged_and_readable(emu_factory, tmp_path)
     items = ddb.scan(TableName="faces")["Items"]
     assert sorted(int(i["n"]["N"]) for i in items) == list(range(600))
     assert ddb.describe_table(TableName="faces")["Table"]["ItemCount"] == 600
+
+
+def test_live_counts_match_the_items_after_a_messy_history(emu_factory, tmp_path):
+    """ItemCount/TableSizeBytes are kept per commit, not per item: after
+    overwrites, deletes, failed conditions and cancelled transactions,
+    concurrent and batched, they equal those of a table holding only the
+    surviving items, also after a restart."""
+    db = str(tmp_path / "emu.db")
+    e = emu_factory(db=db)
+    ddb = e.client("dynamodb", max_pool_connections=32)
+    for name in ("messy", "clean"):
+        ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+
+    def item(n, v):
+        return {"id": {"S": "k%03d" % n}, "v": {"S": "x" * (v % 50)}, "n": {"N": str(v)}}
+
+    def history(n):
+        ddb.put_item(TableName="messy", Item=item(n, 1))
+        ddb.put_item(TableName="messy", Item=item(n, n))                 # overwrite
+        try:
+            ddb.put_item(TableName="messy", Item=item(n, 999),
+                         ConditionExpression="attribute_not_exists(id)")  # fails
+        except ddb.exceptions.ConditionalCheckFailedException:
+            pass
+        try:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "messy", "Item": item(n + 1000, 5)}},
+                {"ConditionCheck": {"TableName": "messy", "Key": {"id": {"S": "k%03d" % n}},
+                                    "ConditionExpression": "attribute_not_exists(id)"}}])
+        except ddb.exceptions.TransactionCanceledException:
+            pass
+        if n % 3 == 0:
+            ddb.delete_item(TableName="messy", Key={"id": {"S": "k%03d" % n}})
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(history, range(120)))
+    ddb.batch_write_item(RequestItems={"messy": [
+        {"PutRequest": {"Item": item(n, n + 7)}} for n in range(200, 225)]})
+    survivors = [item(n, n) for n in range(120) if n % 3] + [item(n, n + 7)
+                                                            for n in range(200, 225)]
+    for it in survivors:
+        ddb.put_item(TableName="clean", Item=it)
+
+    def counts(client, name):
+        t = client.describe_table(TableName=name)["Table"]
+        return t["ItemCount"], t["TableSizeBytes"]
+
+    assert counts(ddb, "messy")[0] == len(survivors) == 80 + 25
+    assert counts(ddb, "messy") == counts(ddb, "clean")
+    e.stop()
+    e.start()
+    ddb = e.client("dynamodb")
+    assert counts(ddb, "messy") == counts(ddb, "clean")

@@ -30,6 +30,16 @@ __attribute__((weak)) void store_ddb_cache_clear(struct store_conn *c)
 {
     (void)c; /* no DynamoDB catalog in this test */
 }
+__attribute__((weak)) int store_ddb_job_end(struct store_conn *c, bool ok, err_t *err)
+{
+    (void)c, (void)ok, (void)err; /* nor DynamoDB counters */
+    return 0;
+}
+__attribute__((weak)) int store_ddb_deltas_flush(struct store_conn *c, err_t *err)
+{
+    (void)c, (void)err;
+    return 0;
+}
 http_handler route_find(struct emu *emu, http_req *req, route_mode *mode)
 {
     (void)emu, (void)req;

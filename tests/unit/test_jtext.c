@@ -1,0 +1,101 @@
+/*
+ * test_jtext.c - src/common/jtext.c writes exactly what
+ * json_dumps(v, JSON_COMPACT) writes: fixed cases for every value type and
+ * escape, then thousands of random nested values compared byte for byte.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/jtext.h"
+
+static void same_as_jansson(json_t *v)
+{
+    size_t len = 0;
+    char *mine = jtext_dump(v, &len);
+    char *ref = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    assert_non_null(mine);
+    assert_non_null(ref);
+    assert_string_equal(mine, ref);
+    assert_int_equal(len, strlen(ref));
+    free(mine);
+    free(ref);
+    json_decref(v);
+}
+
+static void test_fixed_cases(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "{}", "[]", "{\"a\":{\"S\":\"x\"}}", "[1,-2,9223372036854775807,true,false,null]",
+        "{\"N\":\"97.84118\",\"L\":[{\"S\":\"\"},{\"BOOL\":true},{\"NULL\":true}]}",
+        "{\"q\":\"say \\\"hi\\\" \\\\ / \\b\\f\\n\\r\\t \\u0001 \\u001f \\u007f\"}",
+        "{\"utf8\":\"gr\\u00fc\\u00dfe \\u2603 \\ud83d\\ude00\"}",
+        "[0.5,1e300,-0.0,3.0]", "{\"z\":1,\"a\":2,\"m\":{\"k\":[[],{}]}}",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        json_error_t e;
+        json_t *v = json_loads(texts[i], JSON_DECODE_ANY, &e);
+        assert_non_null(v);
+        same_as_jansson(v);
+    }
+    same_as_jansson(json_stringn("nul\0inside", 10));
+}
+
+static json_t *random_value(unsigned *seed, int depth)
+{
+    int kind = depth > 4 ? rand_r(seed) % 4 : rand_r(seed) % 7;
+    switch (kind) {
+    case 0: case 1: {
+        char s[48];
+        size_t n = (size_t)(rand_r(seed) % 40);
+        for (size_t i = 0; i < n; i++) {
+            int r = rand_r(seed) % 10;
+            s[i] = r < 6 ? (char)('a' + rand_r(seed) % 26)
+                   : r < 9 ? (char)(1 + rand_r(seed) % 127) : (char)0xc3;
+            if ((unsigned char)s[i] == 0xc3 && i + 1 < n)
+                s[++i] = (char)0xa9; /* U+00E9 */
+            else if ((unsigned char)s[i] == 0xc3)
+                s[i] = 'e';
+        }
+        return json_stringn(s, n);
+    }
+    case 2: return json_integer((json_int_t)rand_r(seed) - RAND_MAX / 2);
+    case 3: return rand_r(seed) % 2 ? json_true() : json_null();
+    case 4: case 5: {
+        json_t *o = json_object();
+        for (int i = rand_r(seed) % 6; i > 0; i--) {
+            char k[8];
+            snprintf(k, sizeof k, "%c\"%d", 'a' + rand_r(seed) % 26, rand_r(seed) % 100);
+            json_object_set_new(o, k, random_value(seed, depth + 1));
+        }
+        return o;
+    }
+    default: {
+        json_t *a = json_array();
+        for (int i = rand_r(seed) % 6; i > 0; i--)
+            json_array_append_new(a, random_value(seed, depth + 1));
+        return a;
+    }
+    }
+}
+
+static void test_random_values(void **state)
+{
+    (void)state;
+    unsigned seed = 12345;
+    for (int i = 0; i < 5000; i++)
+        same_as_jansson(random_value(&seed, 0));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixed_cases),
+        cmocka_unit_test(test_random_values),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

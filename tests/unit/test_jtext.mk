@@ -1,0 +1,1 @@
+DEPS_test_jtext := src/common/jtext.c
