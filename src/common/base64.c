@@ -28,13 +28,9 @@ static inline unsigned b64_val(char c)
     return b64_table[(unsigned char)c] - 1u;
 }
 
-char *base64_encode(const unsigned char *data, size_t len, size_t *out_len)
+size_t base64_encode_to(char *out, const unsigned char *data, size_t len)
 {
-    size_t n = (len + 2) / 3 * 4, i, o = 0;
-    char *out = malloc(n + 1);
-
-    if (out == NULL)
-        return NULL;
+    size_t i, o = 0;
     for (i = 0; i + 2 < len; i += 3) {
         unsigned long v = (unsigned long)data[i] << 16 | (unsigned long)data[i + 1] << 8 | data[i + 2];
         out[o++] = b64_alphabet[v >> 18 & 63];
@@ -51,6 +47,15 @@ char *base64_encode(const unsigned char *data, size_t len, size_t *out_len)
         out[o++] = i + 1 < len ? b64_alphabet[v >> 6 & 63] : '=';
         out[o++] = '=';
     }
+    return o;
+}
+
+char *base64_encode(const unsigned char *data, size_t len, size_t *out_len)
+{
+    char *out = malloc(BASE64_ENCODED_LEN(len) + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = base64_encode_to(out, data, len);
     out[o] = '\0';
     if (out_len != NULL)
         *out_len = o;

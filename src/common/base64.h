@@ -16,6 +16,10 @@
  * frees) and its length in *out_len (may be NULL), or NULL when out of
  * memory. */
 char *base64_encode(const unsigned char *data, size_t len, size_t *out_len);
+/* The encoding of len bytes is BASE64_ENCODED_LEN(len) characters;
+ * base64_encode_to writes them at out (no NUL) and returns that count. */
+#define BASE64_ENCODED_LEN(len) (((len) + 2) / 3 * 4)
+size_t base64_encode_to(char *out, const unsigned char *data, size_t len);
 
 /* Decode the len characters at s (need not be NUL-terminated).  On success
  * returns 0 with a malloc'd buffer in *out (caller frees; non-NULL even

@@ -141,10 +141,24 @@ static void jtext_value(jtext_buf *b, const json_t *v)
     }
 }
 
+static char *jtext_finish(jtext_buf b, size_t *len);
+
+char *jtext_quote(const char *s, size_t n, size_t *len)
+{
+    jtext_buf b = {0};
+    jtext_string(&b, s, n);
+    return jtext_finish(b, len);
+}
+
 char *jtext_dump(const json_t *v, size_t *len)
 {
     jtext_buf b = {0};
     jtext_value(&b, v);
+    return jtext_finish(b, len);
+}
+
+static char *jtext_finish(jtext_buf b, size_t *len)
+{
     if (!jtext_reserve(&b, 0)) {
         free(b.p);
         return NULL;

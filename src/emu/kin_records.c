@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "../common/base64.h"
-#include "../common/buf.h"
 #include "../common/jtext.h"
 #include "svc.h"
 
@@ -502,7 +501,8 @@ static int kin_read_row(void *arg, uint64_t counter, int64_t arrival, const char
         free(r->data);
         return -1;
     }
-    memcpy(r->data, data, len);
+    if (len > 0) /* an empty blob comes back as NULL */
+        memcpy(r->data, data, len);
     r->data_len = len;
     r->arrival_ms = arrival;
     /* seq is filled by the caller (needs the stream id); keep the counter. */
@@ -584,50 +584,55 @@ static json_t *kin_child_shards(const kin_stream *s, int idx)
 typedef struct kin_get_ctx {
     kin_iter it;
     char *buf;          /* "{record},{record}..." (owned) */
-    size_t len, cap;
+    size_t len;
 } kin_get_ctx;
 
-static int kin_append(kin_get_ctx *g, const char *s, size_t n, err_t *err)
+/* Arrival time as epoch seconds with milliseconds, exact in decimal (the
+ * number a jansson real would carry, without formatting a double). */
+static size_t kin_time_text(int64_t ms, char *buf, size_t cap)
 {
-    if (buf_append(&g->buf, &g->len, &g->cap, (size_t)64 << 20, s, n) != 0)
-        return err_set(err, ERR_KIN_INTERNAL, "out of memory");
-    return 0;
+    if (ms % 1000 == 0)
+        return (size_t)snprintf(buf, cap, "%lld", (long long)(ms / 1000));
+    return (size_t)snprintf(buf, cap, "%lld.%03d", (long long)(ms / 1000), (int)(ms % 1000));
 }
 
-/* A JSON value of jansson's making (timestamps, partition keys): the text
- * stays exactly what the tree answer would have had. */
-static int kin_append_json(kin_get_ctx *g, json_t *v, err_t *err)
+static char *kin_put_text(char *p, const char *s, size_t n)
 {
-    char *t = v ? jtext_dump(v, NULL) : NULL;
-    json_decref(v);
-    int rc = t ? kin_append(g, t, strlen(t), err) : err_set(err, ERR_KIN_INTERNAL, "out of memory");
-    free(t);
-    return rc;
+    memcpy(p, s, n);
+    return p + n;
 }
 
-/* The Records array's elements as text; Data's base64 needs no escaping. */
+/* The Records array's elements as text, in one buffer sized up front:
+ * Data is base64-encoded in place and needs no escaping, nor do sequence
+ * numbers; partition keys are quoted by jtext. */
 static int kin_records_text(const kin_readout *o, kin_get_ctx *g, err_t *err)
 {
+    size_t cap = 1;
+    for (size_t i = 0; i < o->n; i++)
+        cap += 128 + KIN_SEQ_MAX + BASE64_ENCODED_LEN(o->recs[i].data_len) +
+               6 * strlen(o->recs[i].partition_key);
+    char *p = g->buf = malloc(cap);
+    if (p == NULL)
+        return err_set(err, ERR_KIN_INTERNAL, "out of memory");
     for (size_t i = 0; i < o->n; i++) {
-        size_t blen;
-        char *b64 = base64_encode(o->recs[i].data, o->recs[i].data_len, &blen);
-        if (b64 == NULL)
+        const kin_record *r = &o->recs[i];
+        size_t pk_len;
+        char *pk = jtext_quote(r->partition_key, strlen(r->partition_key), &pk_len);
+        if (pk == NULL)
             return err_set(err, ERR_KIN_INTERNAL, "out of memory");
-        const char *seq = o->recs[i].seq;
-        int rc = kin_append(g, i ? ",{\"SequenceNumber\":\"" : "{\"SequenceNumber\":\"",
-                            i ? 20 : 19, err);
-        rc = rc ? rc : kin_append(g, seq, strlen(seq), err);
-        rc = rc ? rc : kin_append(g, "\",\"ApproximateArrivalTimestamp\":", 32, err);
-        rc = rc ? rc : kin_append_json(g, kin_time_json(o->recs[i].arrival_ms), err);
-        rc = rc ? rc : kin_append(g, ",\"Data\":\"", 9, err);
-        rc = rc ? rc : kin_append(g, b64, blen, err);
-        rc = rc ? rc : kin_append(g, "\",\"PartitionKey\":", 17, err);
-        rc = rc ? rc : kin_append_json(g, json_string(o->recs[i].partition_key), err);
-        rc = rc ? rc : kin_append(g, "}", 1, err);
-        free(b64);
-        if (rc != 0)
-            return -1;
+        p = kin_put_text(p, ",{\"SequenceNumber\":\"" + (i == 0), 20 - (i == 0));
+        p = kin_put_text(p, r->seq, strlen(r->seq));
+        p = kin_put_text(p, "\",\"ApproximateArrivalTimestamp\":", 32);
+        p += kin_time_text(r->arrival_ms, p, 32);
+        p = kin_put_text(p, ",\"Data\":\"", 9);
+        p += base64_encode_to(p, r->data, r->data_len);
+        p = kin_put_text(p, "\",\"PartitionKey\":", 17);
+        p = kin_put_text(p, pk, pk_len);
+        *p++ = '}';
+        free(pk);
     }
+    *p = '\0';
+    g->len = (size_t)(p - g->buf);
     return 0;
 }
 
