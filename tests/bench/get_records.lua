@@ -54,7 +54,7 @@ function response(status, headers, body)
       if pos == nil then break end
       n, pos = n + 1, pos + 16
    end
-   local nxt = body:match('"NextShardIterator"%s*:%s*"([^"]+)"')
+   local nxt = c.field(body, "NextShardIterator")
    -- a short page is the end of the shard: start the chain over
    if n < limit or nxt == nil then nxt = a_start() end
    table.insert(pool, nxt)

@@ -41,7 +41,7 @@ end
 
 function response(status, headers, body)
    if status ~= 200 then return c.fail(status, body) end
-   local failed = tonumber(body:match('"FailedRecordCount"%s*:%s*(%d+)'))
+   local failed = tonumber(c.field(body, "FailedRecordCount"))
    if failed ~= 0 then return c.fail("failed=" .. tostring(failed), body) end
    c.ok(n)
 end

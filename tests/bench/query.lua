@@ -21,7 +21,7 @@ end
 
 function response(status, headers, body)
    if status ~= 200 then return c.fail(status, body) end
-   local n = tonumber(body:match('"Count"%s*:%s*(%d+)'))
+   local n = tonumber(c.field(body, "Count"))
    if n ~= per then return c.fail("count=" .. tostring(n), body) end
    c.ok(n)
 end

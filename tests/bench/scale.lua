@@ -94,7 +94,7 @@ function response(status, headers, body)
       end
    elseif mode == "get" and not body:find('"Item"', 1, true) then
       c.fail("no-item", body)
-   elseif mode == "query" and tonumber(body:match('"Count"%s*:%s*(%d+)')) ~= 20 then
+   elseif mode == "query" and tonumber(c.field(body, "Count")) ~= 20 then
       c.fail("count", body)
    else
       c.ok(1)
