@@ -16,9 +16,11 @@ The sighting id is the handler's: sha256("v1\\n<stream arn>\\n<seq>\\n<face>\\n<
 Environment: PIPE_SECONDS [10], PIPE_SHARDS [2], PIPE_GENERATORS [4] threads,
 PIPE_BATCH [100] records per PutRecords, PIPE_ESM_BATCH [100] BatchSize,
 PIPE_SAMPLE [20], PIPE_DRAIN [60] seconds allowed to drain, PIPE_DEDUP [sighting],
+PIPE_PARALLEL [1] ParallelizationFactor (the function gets shards x factor runtimes),
 PIPE_RATE [0 = as fast as the generators go] records/s offered: the delay is only
 meaningful at a rate the pipeline sustains, so measure the throughput first,
-then the delay with PIPE_RATE below it.
+then the delay with PIPE_RATE below it.  PIPE_LOG=FILE keeps emu's log (level
+info: one line per request and per ESM invocation, with ms) in FILE.
 EMU_BIN, HANDLER_BIN.  Every wait is bounded.
 """
 import base64
@@ -47,6 +49,8 @@ SAMPLE = max(1, bench.env_num("PIPE_SAMPLE", 20))
 DRAIN = bench.env_num("PIPE_DRAIN", 60)
 DEDUP = os.environ.get("PIPE_DEDUP", "sighting")
 RATE = bench.env_num("PIPE_RATE", 0)
+PARALLEL = bench.env_num("PIPE_PARALLEL", 1)
+LOG = os.environ.get("PIPE_LOG")
 HANDLER_BIN = os.path.abspath(os.environ.get("HANDLER_BIN", os.path.join(bench.ROOT, "handler")))
 STREAM, TABLE, FUNC = "faces-stream", "faces", "face-ingest"
 
@@ -192,9 +196,9 @@ def main():
         sys.exit("pipeline: no face-search records with matches in fixtures/records")
     srv = bench.Server("emu", ["ddb", "kin"], lambda port, tmp: [
         bench.EMU_BIN, "--host", "127.0.0.1", "--port", str(port),
-        "--db", os.path.join(tmp, "emu.db"), "--quiet",
+        "--db", os.path.join(tmp, "emu.db")] + (["--log-level", "info"] if LOG else ["--quiet"]) + [
         "--function", FUNC + "=" + HANDLER_BIN, "--fn-timeout", "30",
-        "--fn-concurrency", str(SHARDS),
+        "--fn-concurrency", str(SHARDS * PARALLEL),
         "--fn-env", "TABLE_NAME=" + TABLE, "--fn-env", "DEDUP_MODE=" + DEDUP,
         "--fn-env", "AWS_ACCESS_KEY_ID=bench", "--fn-env", "AWS_SECRET_ACCESS_KEY=bench",
         "--fn-env", "LOG_LEVEL=error"], health=True)
@@ -207,7 +211,8 @@ def main():
         bsetup._create_stream(kin, STREAM, SHARDS)
         arn = kin.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"]["StreamARN"]
         lam.create_event_source_mapping(FunctionName=FUNC, EventSourceArn=arn,
-                                        StartingPosition="TRIM_HORIZON", BatchSize=ESM_BATCH)
+                                        StartingPosition="TRIM_HORIZON", BatchSize=ESM_BATCH,
+                                        ParallelizationFactor=PARALLEL)
         run = Run(srv.port, arn)
         t0 = time.monotonic()
         gens = [threading.Thread(target=run.generator, args=(g, tpl, t0 + SECONDS), daemon=True)
@@ -230,9 +235,9 @@ def main():
         run.stop.set()
         pol.join(5)
         d_ms = [d * 1000 for d in run.delays]
-        print("pipeline: emu on disk, %d shards, ESM BatchSize %d, handler DEDUP_MODE=%s, "
-              "%d generator threads x %d records per PutRecords, rate %s"
-              % (SHARDS, ESM_BATCH, DEDUP, GENERATORS, BATCH,
+        print("pipeline: emu on disk, %d shards, ESM BatchSize %d, ParallelizationFactor %d, "
+              "handler DEDUP_MODE=%s, %d generator threads x %d records per PutRecords, rate %s"
+              % (SHARDS, ESM_BATCH, PARALLEL, DEDUP, GENERATORS, BATCH,
                  "%d records/s" % RATE if RATE else "unlimited"))
         print("  generated   %d records, %d matched faces in %.1f s (%.0f records/s, "
               "%.0f faces/s offered), %d PutRecords errors"
@@ -264,6 +269,11 @@ def main():
         print("pipeline: FAILED: %s: %s\n%s" % (type(e).__name__, e, srv.log_tail()))
         return 1
     finally:
+        if LOG and srv.log:
+            srv.log.flush()
+            srv.log.seek(0)
+            with open(LOG, "wb") as f:
+                f.write(srv.log.read())
         srv.stop()
     return 0
 
