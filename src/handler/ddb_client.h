@@ -2,8 +2,9 @@
  * ddb_client.h - a small DynamoDB client: JSON 1.0 over libcurl, signed
  * with SigV4 (common/sigv4.h), with the SDKs' retry behaviour.
  *
- * Owns: the HTTP exchange (one libcurl easy handle per client, reused across
- * invocations so the TCP/TLS connection stays open), request signing, the
+ * Owns: the HTTP exchange (libcurl easy handles kept by the client and
+ * reused across invocations so their TCP/TLS connections stay open; a
+ * multi handle runs several requests at once), request signing, the
  * classification of DynamoDB errors into fi_ddb_status, and retries with
  * exponential backoff and full jitter on throttling, 5xx and network errors.
  *
@@ -29,6 +30,11 @@ fi_ddb ddbc_as_fi_ddb(ddbc_client *c);
 /* One operation, retried as the policy in cfg->retry says. */
 fi_ddb_status ddbc_call(void *client, const char *op, json_t *req, json_t **resp,
                         fi_ddb_result *res);
+
+/* n operations `op` at once (fi_ddb.call_many): up to 16 first attempts
+ * in flight together, then each failure retried alone as ddbc_call would. */
+void ddbc_call_many(void *client, const char *op, json_t *const *reqs, size_t n, json_t **resps,
+                    fi_ddb_result *res);
 
 void ddbc_sleep_ms(void *client, unsigned ms);
 

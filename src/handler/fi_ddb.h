@@ -37,6 +37,13 @@ typedef struct fi_ddb {
     /* Sleep before re-sending UnprocessedItems; may be a no-op in tests. */
     void (*sleep_ms)(void *ud, unsigned ms);
     void *ud;
+    /*
+     * Optional (NULL: the writers make n calls one after another): run n
+     * independent operations `op` concurrently, as n calls would, so their
+     * round trips overlap.  reqs borrowed; resps[i]/res[i] as for call.
+     */
+    void (*call_many)(void *ud, const char *op, json_t *const *reqs, size_t n, json_t **resps,
+                      fi_ddb_result *res);
 } fi_ddb;
 
 #endif

@@ -2,9 +2,11 @@
  * fi_write.c - the three DEDUP_MODE writers over an fi_ddb; see fi_batch.h.
  *
  *   sighting    every matched face is one item keyed by its sighting id;
- *               BatchWriteItem in chunks of 25, UnprocessedItems re-sent
- *               with backoff; a chunk refused as a whole (ValidationException)
- *               falls back to one PutItem per item so only the bad record fails.
+ *               BatchWriteItem in chunks of 25, all chunks sent at once when
+ *               the client can (fi_ddb.call_many: the round trips overlap
+ *               instead of adding up), UnprocessedItems re-sent with backoff;
+ *               a chunk refused as a whole (ValidationException) falls back
+ *               to one PutItem per item so only the bad record fails.
  *   first-seen  one item per person, id "person#<ExternalImageId>" (or
  *               "face#<FaceId>"), written with PutItem and
  *               ConditionExpression attribute_not_exists(id): the first
@@ -117,13 +119,23 @@ static json_t *batch_request(fi_batch *b, const size_t *idx, size_t n)
     return puts ? json_pack("{s:{s:o}}", "RequestItems", b->ctx->cfg->table, puts) : NULL;
 }
 
-/* BatchWriteItem idx[0..n), re-sending UnprocessedItems with backoff. */
-static void write_chunk(fi_batch *b, size_t *idx, size_t n)
+/* The answer to a chunk's first BatchWriteItem, when it was sent with
+ * others (resp owned). */
+typedef struct chunk_answer {
+    fi_ddb_status status;
+    json_t *resp;
+    fi_ddb_result r;
+} chunk_answer;
+
+/* BatchWriteItem idx[0..n), re-sending UnprocessedItems with backoff.
+ * first: the answer to attempt 1 when it was already sent (steals its
+ * resp), else NULL. */
+static void write_chunk(fi_batch *b, size_t *idx, size_t n, chunk_answer *first)
 {
     const fi_retry *rp = &b->ctx->cfg->retry;
     fi_ddb_result r;
     for (int attempt = 1; n > 0; attempt++) {
-        if (stopped(b, idx[0])) {
+        if (!first && stopped(b, idx[0])) {
             for (size_t j = 1; j < n; j++)
                 fi_batch_fail_item(b, idx[j]);
             return;
@@ -140,9 +152,18 @@ static void write_chunk(fi_batch *b, size_t *idx, size_t n)
         }
         if (attempt > 1 && b->ctx->ddb.sleep_ms)
             b->ctx->ddb.sleep_ms(b->ctx->ddb.ud, fi_retry_delay_ms(rp, attempt - 1, (unsigned)rand()));
-        json_t *req = batch_request(b, idx, n), *resp = NULL;
-        fi_ddb_status s = req ? fi_batch_call(b, "BatchWriteItem", req, &resp, &r) : FI_DDB_CLIENT_ERROR;
-        json_decref(req);
+        json_t *resp = NULL;
+        fi_ddb_status s;
+        if (first) { /* sent with the other chunks: the write happened, whatever came after */
+            s = first->status;
+            resp = first->resp;
+            r = first->r;
+            first = NULL;
+        } else {
+            json_t *req = batch_request(b, idx, n);
+            s = req ? fi_batch_call(b, "BatchWriteItem", req, &resp, &r) : FI_DDB_CLIENT_ERROR;
+            json_decref(req);
+        }
         if (s == FI_DDB_OK) {
             json_t *un = json_object_get(json_object_get(resp, "UnprocessedItems"), b->ctx->cfg->table);
             n = still_pending(b, un, idx, n);
@@ -161,26 +182,69 @@ static void write_chunk(fi_batch *b, size_t *idx, size_t n)
     }
 }
 
+/* Send the first BatchWriteItem of every chunk of idx[0..n) at once, then
+ * finish each chunk (UnprocessedItems, fallbacks) as write_chunk does. */
+static void write_chunks_together(fi_batch *b, size_t *idx, size_t n)
+{
+    size_t nch = (n + BATCH_MAX - 1) / BATCH_MAX;
+    json_t **reqs = calloc(nch, sizeof *reqs), **resps = calloc(nch, sizeof *resps);
+    fi_ddb_result *res = calloc(nch, sizeof *res);
+    if (!reqs || !resps || !res) { /* out of memory: one chunk at a time */
+        for (size_t off = 0; off < n; off += BATCH_MAX)
+            write_chunk(b, idx + off, n - off < BATCH_MAX ? n - off : BATCH_MAX, NULL);
+        goto cleanup;
+    }
+    for (size_t c = 0; c < nch; c++) {
+        size_t off = c * BATCH_MAX;
+        reqs[c] = batch_request(b, idx + off, n - off < BATCH_MAX ? n - off : BATCH_MAX);
+    }
+    b->ctx->ddb.call_many(b->ctx->ddb.ud, "BatchWriteItem", reqs, nch, resps, res);
+    for (size_t c = 0; c < nch; c++) {
+        size_t off = c * BATCH_MAX;
+        chunk_answer a = {reqs[c] ? res[c].status : FI_DDB_CLIENT_ERROR, resps[c], res[c]};
+        if (!reqs[c]) { /* never sent: write_chunk's own fallback */
+            json_decref(resps[c]);
+            a.resp = NULL;
+        }
+        if (a.status == FI_DDB_OK || a.status == FI_DDB_CONDITION_FAILED)
+            b->ok_writes++;
+        write_chunk(b, idx + off, n - off < BATCH_MAX ? n - off : BATCH_MAX, &a);
+    }
+cleanup:
+    for (size_t c = 0; reqs && c < nch; c++)
+        json_decref(reqs[c]);
+    free(reqs);
+    free(resps);
+    free(res);
+}
+
 void fi_write_sightings(fi_batch *b)
 {
-    size_t n = json_array_size(b->items), idx[BATCH_MAX], k = 0;
+    size_t n = json_array_size(b->items), k = 0;
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
     json_t *seen = json_object();
+    if (!idx || !seen) {
+        for (size_t i = 0; i < n; i++)
+            fi_batch_fail_item(b, i);
+        goto cleanup;
+    }
     for (size_t i = 0; i < n; i++) {
         const char *id = fi_av_get_s(json_array_get(b->items, i), "id");
         /* The same record twice in one event: BatchWriteItem refuses duplicate keys. */
-        if (!seen || !id || json_object_get(seen, id)) {
+        if (!id || json_object_get(seen, id)) {
             b->st->duplicates++;
             continue;
         }
         json_object_set_new(seen, id, json_true());
         idx[k++] = i;
-        if (k == BATCH_MAX) {
-            write_chunk(b, idx, k);
-            k = 0;
-        }
     }
-    if (k)
-        write_chunk(b, idx, k);
+    if (b->ctx->ddb.call_many && k > BATCH_MAX)
+        write_chunks_together(b, idx, k);
+    else
+        for (size_t off = 0; off < k; off += BATCH_MAX)
+            write_chunk(b, idx + off, k - off < BATCH_MAX ? k - off : BATCH_MAX, NULL);
+cleanup:
+    free(idx);
     json_decref(seen);
 }
 

@@ -28,6 +28,37 @@ static int run_mode(mock *m, fi_mode mode, const char *event, size_t len, json_t
     return face_ingest_handle(&ctx, event, len, resp, st, err);
 }
 
+/* call_many over the mock: the n requests in order, counted. */
+static size_t many_calls, many_reqs;
+static void mock_call_many(void *ud, const char *op, json_t *const *reqs, size_t n,
+                           json_t **resps, fi_ddb_result *res)
+{
+    many_calls++;
+    many_reqs += n;
+    for (size_t i = 0; i < n; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        mock_call(ud, op, reqs[i], &resps[i], &res[i]);
+    }
+}
+
+/* Like run_fixture in sighting mode, with a client that has call_many. */
+static int run_many(mock *m, const char *name, json_t **resp, fi_stats *st, fi_error *err)
+{
+    char rel[256];
+    size_t len;
+    fi_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    strcpy(cfg.table, "faces");
+    cfg.mode = FI_MODE_SIGHTING;
+    cfg.retry = (fi_retry){4, 1, 4};
+    fi_ctx ctx = {&cfg, {mock_call, mock_sleep, m, mock_call_many}};
+    snprintf(rel, sizeof rel, "events/%s.json", name);
+    char *ev = fixture(rel, &len);
+    int rc = face_ingest_handle(&ctx, ev, len, resp, st, err);
+    free(ev);
+    return rc;
+}
+
 /* Handle fixtures/events/<name>.json; asserts success unless want_rc says otherwise. */
 static int run_fixture(mock *m, fi_mode mode, const char *name, json_t **resp, fi_stats *st,
                        fi_error *err)
@@ -434,6 +465,63 @@ static void test_unprocessed_retried(void **state)
     mock_free(&m);
 }
 
+/* With call_many, the chunks' first writes go out together and the
+ * outcome is the one of chunk-after-chunk: same items, same failures,
+ * UnprocessedItems and refused chunks still handled per chunk. */
+static void test_chunks_together(void **state)
+{
+    (void)state;
+    mock seq, m;
+    json_t *resp = NULL, *v;
+    fi_stats st, st_seq;
+    fi_error err;
+    const char *id;
+    mock_init(&seq);
+    assert_int_equal(run_fixture(&seq, FI_MODE_SIGHTING, "batch-500", &resp, &st_seq, &err), 0);
+    json_decref(resp);
+    size_t chunks = (json_object_size(seq.table) + 24) / 25;
+    assert_true(chunks > 2);
+    mock_init(&m);
+    many_calls = many_reqs = 0;
+    assert_int_equal(run_many(&m, "batch-500", &resp, &st, &err), 0);
+    assert_int_equal(failures(resp), 0);
+    assert_int_equal(many_calls, 1);
+    assert_int_equal(many_reqs, chunks);
+    assert_int_equal(mock_count(&m, "BatchWriteItem"), chunks);
+    assert_int_equal(st.written, st_seq.written);
+    assert_int_equal(json_object_size(m.table), json_object_size(seq.table));
+    json_object_foreach(seq.table, id, v)
+        assert_true(json_equal(v, json_object_get(m.table, id)));
+    json_decref(resp);
+    mock_free(&m);
+
+    /* the last item of each of the first two chunks unprocessed once, then written */
+    mock_init(&m);
+    m.unprocessed_rounds = 2;
+    assert_int_equal(run_many(&m, "batch-500", &resp, &st, &err), 0);
+    assert_int_equal(failures(resp), 0);
+    assert_int_equal(json_object_size(m.table), json_object_size(seq.table));
+    assert_int_equal(mock_count(&m, "BatchWriteItem"), chunks + 2);
+    json_decref(resp);
+    mock_free(&m);
+
+    /* a poison item in a later chunk: only its record fails, through PutItem */
+    json_t *last = NULL;
+    json_object_foreach(seq.table, id, v)
+        last = v;
+    mock_init(&m);
+    m.poison_id = fi_av_get_s(last, "id");
+    assert_int_equal(run_many(&m, "batch-500", &resp, &st, &err), 0);
+    assert_int_equal(failures(resp), 1);
+    /* its chunk (1..25 items) went item by item; everything else is stored */
+    assert_true(mock_count(&m, "PutItem") >= 1 && mock_count(&m, "PutItem") <= 25);
+    assert_int_equal(json_object_size(m.table), json_object_size(seq.table) - 1);
+    assert_null(json_object_get(m.table, m.poison_id));
+    json_decref(resp);
+    mock_free(&m);
+    mock_free(&seq);
+}
+
 /* A chunk refused as a whole falls back to PutItem: only the poison record fails. */
 static void test_validation_isolated(void **state)
 {
@@ -731,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_first_seen),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_unprocessed_retried),
+        cmocka_unit_test(test_chunks_together),
         cmocka_unit_test(test_validation_isolated),
         cmocka_unit_test(test_unavailable),
         cmocka_unit_test(test_fatal),

@@ -229,6 +229,57 @@ static void test_connection_reused(void **state)
     ddbc_free(cl);
 }
 
+/* call_many: requests in flight together, each answered in its own slot;
+ * a failed first attempt is retried alone; connections are kept. */
+static void test_call_many(void **state)
+{
+    (void)state;
+    fi_config c;
+    config_for(&c, F.port);
+    F.script[0] = (reply){500, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\"}"};
+    F.nscript = 1;
+    F.served = 0;
+    ddbc_client *cl = ddbc_new(&c);
+    json_t *reqs[3], *resps[3];
+    fi_ddb_result res[3];
+    for (int i = 0; i < 3; i++)
+        reqs[i] = json_pack("{s:s, s:{s:{s:s}}}", "TableName", "faces", "Item", "id", "S", "x");
+    ddbc_call_many(cl, "PutItem", reqs, 3, resps, res);
+    int retried = 0;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(res[i].status, FI_DDB_OK);
+        assert_non_null(resps[i]);
+        retried += res[i].attempts == 2;
+        assert_true(res[i].attempts == 1 || res[i].attempts == 2);
+        json_decref(resps[i]);
+    }
+    assert_int_equal(retried, 1);
+    assert_int_equal(F.served, 4);
+    assert_string_equal(F.target, "DynamoDB_20120810.PutItem");
+    int conns = F.connections;
+    ddbc_call_many(cl, "PutItem", reqs, 3, resps, res);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(res[i].status, FI_DDB_OK);
+        json_decref(resps[i]);
+    }
+    assert_int_equal(F.connections, conns); /* the slots' connections were kept */
+    ddbc_free(cl);
+
+    /* nobody listening: every request retried to the end, status 0 */
+    config_for(&c, 1);
+    cl = ddbc_new(&c);
+    ddbc_call_many(cl, "PutItem", reqs, 3, resps, res);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(res[i].status, FI_DDB_UNAVAILABLE);
+        assert_int_equal(res[i].attempts, 3);
+        assert_int_equal(res[i].http_status, 0);
+        assert_string_equal(res[i].type, "NetworkError");
+        assert_null(resps[i]);
+        json_decref(reqs[i]);
+    }
+    ddbc_free(cl);
+}
+
 /* Nobody listening: a network error, retried, then UNAVAILABLE with status 0. */
 static void test_network_error(void **state)
 {
@@ -277,6 +328,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_request_signed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries_and_classes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connection_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_call_many, setup, teardown),
         cmocka_unit_test(test_network_error),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
