@@ -82,16 +82,6 @@ static bool kin_is(const kin_str *s, const char *lit)
     return s->n == strlen(lit) && memcmp(s->s, lit, s->n) == 0;
 }
 
-/* Copy a string into the arena, NUL-terminated. */
-static const char *kin_keep(char **arena, const kin_str *s)
-{
-    char *d = *arena;
-    memcpy(d, s->s, s->n);
-    d[s->n] = '\0';
-    *arena += s->n + 1;
-    return d;
-}
-
 /* `0|[1-9][0-9]{0,38}`: what the generic validator accepts. */
 static bool kin_hash_digits(const kin_str *s)
 {
@@ -103,8 +93,9 @@ static bool kin_hash_digits(const kin_str *s)
     return true;
 }
 
-/* One record object into p; false when not of the usual shape. */
-static bool kin_scan_entry(kin_scan *sc, char **arena, kin_put *p, size_t *total)
+/* One record object into p; false when not of the usual shape.  The
+ * partition key stays in the body, which outlives the request. */
+static bool kin_scan_entry(kin_scan *sc, kin_put *p, size_t *total)
 {
     kin_str data = {0}, pk = {0}, ehk = {0}, name;
     if (!kin_lit(sc, '{'))
@@ -121,10 +112,14 @@ static bool kin_scan_entry(kin_scan *sc, char **arena, kin_put *p, size_t *total
     if (!kin_lit(sc, '}') || data.s == NULL || pk.s == NULL || pk.n < 1 || pk.n > 256 ||
         (ehk.s != NULL && !kin_hash_digits(&ehk)))
         return false;
-    const char *pks = kin_keep(arena, &pk);
-    const char *ehks = ehk.s ? kin_keep(arena, &ehk) : NULL;
+    char ehk_text[40];
+    if (ehk.s != NULL) {
+        memcpy(ehk_text, ehk.s, ehk.n);
+        ehk_text[ehk.n] = '\0';
+    }
     err_t err = {0};
-    bool ok = kin_put_entry(pks, data.s, data.n, ehks, p, total, &err) == 0;
+    bool ok = kin_put_entry(pk.s, pk.n, data.s, data.n, ehk.s ? ehk_text : NULL, p, total,
+                            &err) == 0;
     err_clear(&err);
     if (!ok) { /* not counted in ps->n: release it here */
         free(p->data);
@@ -134,21 +129,25 @@ static bool kin_scan_entry(kin_scan *sc, char **arena, kin_put *p, size_t *total
 }
 
 /* The Records array into ps; false when not of the usual shape. */
-static bool kin_scan_records(kin_scan *sc, size_t body_len, kin_puts *ps, size_t *total)
+static bool kin_scan_records(kin_scan *sc, kin_puts *ps, size_t *total)
 {
     if (!kin_lit(sc, '[') || ps->v != NULL)
         return false;
-    /* Every record takes more than 30 bytes of body. */
-    size_t cap = body_len / 30 + 1;
-    if (cap > KIN_MAX_PUT_RECORDS)
-        cap = KIN_MAX_PUT_RECORDS;
-    ps->v = calloc(cap, sizeof *ps->v);
-    ps->arena = malloc(body_len + 1);
-    char *arena = ps->arena;
-    if (ps->v == NULL || arena == NULL)
-        return false;
+    size_t cap = 0;
     do {
-        if (ps->n == cap || !kin_scan_entry(sc, &arena, &ps->v[ps->n], total))
+        if (ps->n == cap) {
+            if (cap == KIN_MAX_PUT_RECORDS)
+                return false; /* too many: the generic path says so */
+            cap = cap ? cap * 2 : 64;
+            if (cap > KIN_MAX_PUT_RECORDS)
+                cap = KIN_MAX_PUT_RECORDS;
+            kin_put *v = realloc(ps->v, cap * sizeof *v);
+            if (v == NULL)
+                return false;
+            ps->v = v;
+        }
+        memset(&ps->v[ps->n], 0, sizeof *ps->v);
+        if (!kin_scan_entry(sc, &ps->v[ps->n], total))
             return false;
         ps->n++;
     } while (kin_lit(sc, ','));
@@ -173,7 +172,7 @@ int kin_put_records_fast(emu_t *emu, const char *body, size_t len, json_t **req,
         if (kin_is(&name, "StreamName") && stream.s == NULL) {
             if (!kin_string(&sc, true, &stream))
                 goto out;
-        } else if (!kin_is(&name, "Records") || !kin_scan_records(&sc, len, &ps, &total)) {
+        } else if (!kin_is(&name, "Records") || !kin_scan_records(&sc, &ps, &total)) {
             goto out;
         }
     } while (kin_lit(&sc, ','));

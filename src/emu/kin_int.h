@@ -126,8 +126,8 @@ json_t *store_kin_stream_list(store_conn *c, const char *account, const char *re
 int store_kin_open_shard_total(store_conn *c, const char *account, const char *region,
                                int *total, err_t *err);
 int store_kin_record_insert(store_conn *c, int64_t stream, int shard, uint64_t counter,
-                            int64_t arrival_ms, const char *pk, const unsigned char *data,
-                            size_t len, err_t *err);
+                            int64_t arrival_ms, const char *pk, size_t pk_len,
+                            const unsigned char *data, size_t len, err_t *err);
 /* Records of (stream, shard) with counter > after, arrival >= min_arrival, in
  * order, at most limit and about max_bytes (the first always fits); fn gets
  * each row and returns 0 to go on. */
@@ -198,7 +198,8 @@ json_t *kin_shard_json(const kin_stream *s, const kin_shard *sh);
 
 /* --- puts (kin_records.c), shared with the PutRecords scanner (kin_fast.c) --- */
 typedef struct kin_put {
-    const char *pk;            /* borrowed: from the request or the arena */
+    const char *pk;            /* borrowed from the request (JSON or body text) */
+    size_t pk_len;
     unsigned char *data;       /* owned */
     size_t len;
     kin_u128 hash;
@@ -213,14 +214,13 @@ typedef struct kin_puts {
     size_t n;
     bool whole;                /* PutRecord: a throttle fails the call */
     int64_t stream_id;
-    char *arena;               /* owned strings the entries borrow, or NULL */
 } kin_puts;
 
 /* One entry: decode b64 (Data), check the record's size, hash pk (or
- * take ehk, ExplicitHashKey, NULL when absent).  pk and ehk are
- * NUL-terminated and must outlive p; total accumulates the request size. */
-int kin_put_entry(const char *pk, const char *b64, size_t b64_len, const char *ehk, kin_put *p,
-                  size_t *total, err_t *err);
+ * take ehk, ExplicitHashKey, NUL-terminated, NULL when absent).  pk must
+ * outlive p; total accumulates the request size. */
+int kin_put_entry(const char *pk, size_t pk_len, const char *b64, size_t b64_len,
+                  const char *ehk, kin_put *p, size_t *total, err_t *err);
 /* Store prepared entries (the 5 MB check first) and build PutRecords'
  * response; req names the stream.  ps stays the caller's. */
 json_t *kin_put_records_run(emu_t *emu, json_t *req, kin_puts *ps, size_t total, err_t *err);

@@ -90,33 +90,32 @@ void kin_puts_free(kin_puts *p)
     for (size_t i = 0; i < p->n; i++)
         free(p->v[i].data);
     free(p->v);
-    free(p->arena);
 }
 
-int kin_put_entry(const char *pk, const char *b64, size_t b64_len, const char *ehk, kin_put *p,
-                  size_t *total, err_t *err)
+int kin_put_entry(const char *pk, size_t pk_len, const char *b64, size_t b64_len,
+                  const char *ehk, kin_put *p, size_t *total, err_t *err)
 {
     p->pk = pk;
+    p->pk_len = pk_len;
     if (base64_decode(b64, b64_len, &p->data, &p->len) != 0)
         return err_set(err, ERR_KIN_SERIALIZATION,
                        "Base64 encoded data is invalid: Data must be standard base64");
-    size_t pklen = strlen(p->pk);
     if (p->len > KIN_MAX_RECORD)
         return err_set(err, ERR_KIN_VALIDATION,
                        "1 validation error detected: Value at 'data' failed to satisfy constraint: "
                        "Member must have length less than or equal to %d", KIN_MAX_RECORD);
-    if (p->len + pklen > KIN_MAX_RECORD)
+    if (p->len + pk_len > KIN_MAX_RECORD)
         return err_set(err, ERR_KIN_VALIDATION,
                        "Record size (data %zu bytes + partition key %zu bytes) exceeds the "
-                       "maximum record size of %d bytes.", p->len, pklen, KIN_MAX_RECORD);
-    *total += p->len + pklen;
+                       "maximum record size of %d bytes.", p->len, pk_len, KIN_MAX_RECORD);
+    *total += p->len + pk_len;
     if (ehk != NULL) {
         if (kin_u128_parse(ehk, &p->hash) != 0)
             return err_set(err, ERR_KIN_INVALID_ARGUMENT,
                            "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: "
                            "[0, 2^128-1]. Specified value was %s", ehk);
     } else {
-        p->hash = kin_hash_key(p->pk, pklen);
+        p->hash = kin_hash_key(p->pk, pk_len);
     }
     return 0;
 }
@@ -124,8 +123,8 @@ int kin_put_entry(const char *pk, const char *b64, size_t b64_len, const char *e
 /* Decode Data, check the record size and compute the hash key. */
 static int kin_put_prepare(json_t *e, kin_put *p, size_t *total, err_t *err)
 {
-    json_t *data = json_object_get(e, "Data");
-    return kin_put_entry(json_string_value(json_object_get(e, "PartitionKey")),
+    json_t *data = json_object_get(e, "Data"), *pk = json_object_get(e, "PartitionKey");
+    return kin_put_entry(json_string_value(pk), json_string_length(pk),
                          json_string_value(data), json_string_length(data),
                          json_string_value(json_object_get(e, "ExplicitHashKey")), p, total, err);
 }
@@ -155,7 +154,7 @@ static int kin_put_fn(store_conn *c, void *arg, err_t *err)
         }
         p->shard = sh->idx;
         err_t lim = {0};
-        if (p->throttled || kin_limit_write(j->emu, &s, sh, p->len + strlen(p->pk), &lim) != 0) {
+        if (p->throttled || kin_limit_write(j->emu, &s, sh, p->len + p->pk_len, &lim) != 0) {
             p->throttled = true;
             kin_throttle_msg(j->emu, s.name, sh->idx, p->msg, sizeof p->msg);
             if (ps->whole) {
@@ -165,8 +164,8 @@ static int kin_put_fn(store_conn *c, void *arg, err_t *err)
             continue;
         }
         p->counter = ++s.counter;
-        if ((rc = store_kin_record_insert(c, s.id, sh->idx, p->counter, now, p->pk, p->data,
-                                          p->len, err)) != 0)
+        if ((rc = store_kin_record_insert(c, s.id, sh->idx, p->counter, now, p->pk, p->pk_len,
+                                          p->data, p->len, err)) != 0)
             goto out;
         wrote = true;
     }

@@ -198,7 +198,7 @@ static store_conn *store_conn_open(store_t *s, bool writer, err_t *err)
      * loses no acknowledged write; store_sync_full() adds an fsync per
      * commit for power-loss safety. */
     const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                   "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;"
+                                   "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8192;"
                                  : "PRAGMA cache_size=-4096; PRAGMA query_only=1;";
     if (s->path != NULL && store_exec(c, pragmas, err) != 0)
         goto fail;

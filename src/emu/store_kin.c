@@ -276,8 +276,8 @@ int store_kin_open_shard_total(store_conn *c, const char *account, const char *r
 }
 
 int store_kin_record_insert(store_conn *c, int64_t stream, int shard, uint64_t counter,
-                            int64_t arrival_ms, const char *pk, const unsigned char *data,
-                            size_t len, err_t *err)
+                            int64_t arrival_ms, const char *pk, size_t pk_len,
+                            const unsigned char *data, size_t len, err_t *err)
 {
     sqlite3_stmt *st = store_stmt(c,
         "INSERT INTO kin_record (stream, shard, seq, arrival_ms, pkey, data)"
@@ -288,7 +288,7 @@ int store_kin_record_insert(store_conn *c, int64_t stream, int shard, uint64_t c
     sqlite3_bind_int(st, 2, shard);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)counter);
     sqlite3_bind_int64(st, 4, arrival_ms);
-    sqlite3_bind_text(st, 5, pk, -1, SQLITE_STATIC);
+    sqlite3_bind_text64(st, 5, pk, pk_len, SQLITE_STATIC, SQLITE_UTF8);
     sqlite3_bind_blob64(st, 6, len ? (const void *)data : "", len, SQLITE_STATIC);
     return store_kin_done(c, st, err);
 }
