@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,24 @@ static void hex_encode(const unsigned char *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/* SHA256() fetches the algorithm from OpenSSL 3's provider registry on
+ * every call (locks, a name look-up): a visible cost for the handler,
+ * which hashes every request payload and every sighting id.  Fetch once. */
+static EVP_MD *sigv4_md;
+static pthread_once_t sigv4_md_once = PTHREAD_ONCE_INIT;
+
+static void sigv4_md_fetch(void)
+{
+    sigv4_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(len ? data : (const void *)"", len, md);
+    pthread_once(&sigv4_md_once, sigv4_md_fetch);
+    if (sigv4_md == NULL ||
+        !EVP_Digest(len ? data : (const void *)"", len, md, NULL, sigv4_md, NULL))
+        SHA256(len ? data : (const void *)"", len, md);
     hex_encode(md, sizeof md, out);
 }
 
