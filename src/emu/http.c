@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,8 @@ typedef struct http_ctx {
     bool thread_done;        /* set by the handler's thread before its wake */
     co_t *co;
     atomic_int state;        /* HTTP_RUNNING / PARKED / WOKEN */
+    atomic_bool orphan;      /* the client is gone: wakes post `orphaned` */
+    sem_t orphaned;
 } http_ctx;
 
 /* Asynchronous requests not finished yet: http_stop waits for them, as a
@@ -202,6 +205,10 @@ static bool http_collect(http_ctx *c, const char *data, size_t size)
 static void http_wake(void *arg)
 {
     http_ctx *c = arg;
+    if (atomic_load(&c->orphan)) {
+        sem_post(&c->orphaned); /* http_co_orphan waits for it */
+        return;
+    }
     int expected = HTTP_RUNNING;
     if (atomic_compare_exchange_strong(&c->state, &expected, HTTP_WOKEN))
         return; /* not parked yet: the event thread sees WOKEN */
@@ -325,6 +332,22 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn,
     return MHD_YES;
 }
 
+/* The client hung up after its request's wait ended but before the event
+ * thread ran it on: libmicrohttpd closes such a connection without calling
+ * the handler again.  Finish the handler here, so that what it holds is
+ * released; should it wait once more, its wake comes to a semaphore, as
+ * the connection can no longer be resumed. */
+static void http_co_orphan(http_ctx *c)
+{
+    sem_init(&c->orphaned, 0, 0);
+    atomic_store(&c->orphan, true);
+    while (!co_run(c->co))
+        while (sem_wait(&c->orphaned) != 0)
+            ; /* EINTR */
+    sem_destroy(&c->orphaned);
+    c->done = true;
+}
+
 static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
@@ -335,14 +358,11 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **con
     if (c == NULL)
         return;
     *con_cls = NULL;
-    if (c->async && !c->done) {
-        /* Closed between a wake-up and the event thread's turn (a parked
-         * connection is never closed: http_stop waits for them).  The
-         * handler may still own resources on its stack; keep it rather
-         * than free memory that something may still point into. */
-        log_warn("connection closed while its request was still being served");
-        return;
-    }
+    /* A parked connection is never closed (http_stop waits for them), so
+     * an unfinished request here has been woken: its coroutine can run on,
+     * its thread has finished. */
+    if (c->async && !c->done && c->co != NULL)
+        http_co_orphan(c);
     if (c->async)
         atomic_fetch_sub(&http_inflight, 1);
     co_free(c->co);
