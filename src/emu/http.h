@@ -4,8 +4,10 @@
  * The HTTP layer collects a request's body, finds the route, calls the
  * handler and writes the response and the request's log line.  Handlers
  * never touch libmicrohttpd: they read an http_req and fill an http_resp.
- * One thread per connection, so a handler may block (the Lambda Runtime
- * API's `next` does).
+ * They are written as if they had a thread to themselves: a route says
+ * how that is provided (route.h) - a coroutine that gives its event thread
+ * back while it waits for storage, or a thread of its own for handlers
+ * that block for long (the Lambda Runtime API's `next`).
  */
 #ifndef EMU_HTTP_H
 #define EMU_HTTP_H
