@@ -45,7 +45,10 @@ class Env:
         if not os.path.exists(self.log):
             return []
         with open(self.log) as f:
-            return [json.loads(line) for line in f if line.strip()]
+            text = f.read()
+        # The runtime may be writing its last line right now: only complete
+        # lines count (a half-written one failed json.loads once).
+        return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
 
     def wait(self, pred, timeout=10):
         deadline = time.time() + timeout
