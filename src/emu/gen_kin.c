@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "../common/buf.h"
-#include "../common/sigv4.h"
+#include "../common/sigv4_curl.h"
 #include "gen.h"
 
 #define GEN_BODY_MAX (16u * 1024 * 1024)
@@ -88,11 +88,10 @@ void gen_kin_free(gen_kin *k)
 /* The signed header list for one request; NULL when out of memory. */
 static struct curl_slist *gen_kin_headers(gen_kin *k, const char *target, const char *body)
 {
-    char date[17], line[5000];
+    char date[17];
     char *authz = NULL;
     const char *token = k->cfg.session_token;
     bool has_token = token && *token;
-    struct curl_slist *h = NULL, *t;
     sigv4_amz_date(time(NULL), date);
     sigv4_header sh[5] = {{"host", k->host},
                           {"x-amz-date", date},
@@ -104,20 +103,7 @@ static struct curl_slist *gen_kin_headers(gen_kin *k, const char *target, const 
     sigv4_credentials cred = {k->cfg.access_key, k->cfg.secret_key, NULL};
     if (sigv4_sign(&req, &cred, k->cfg.region, "kinesis", date, &authz) != 0)
         return NULL;
-    for (size_t i = 0; i < nh + 2; i++) {
-        if (i < nh)
-            snprintf(line, sizeof line, "%s: %s", sh[i].name, sh[i].value);
-        else if (i == nh)
-            snprintf(line, sizeof line, "Authorization: %s", authz);
-        else
-            snprintf(line, sizeof line, "Expect:"); /* no 100-continue round trip */
-        if (!(t = curl_slist_append(h, line))) {
-            curl_slist_free_all(h);
-            h = NULL;
-            break;
-        }
-        h = t;
-    }
+    struct curl_slist *h = sigv4_curl_headers(sh, nh, authz);
     free(authz);
     return h;
 }

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/sigv4.h"
+#include "../common/sigv4_curl.h"
 
 #define MAX_BODY (16u << 20)
 #define DDBC_PAR_MAX 16 /* requests in flight at once in ddbc_call_many */
@@ -156,9 +156,8 @@ fi_ddb ddbc_as_fi_ddb(ddbc_client *c)
 static struct curl_slist *signed_headers(ddbc_client *c, const char *target, const char *body)
 {
     const fi_config *cfg = c->cfg;
-    char date[17], line[4600];
+    char date[17];
     char *authz = NULL;
-    struct curl_slist *h = NULL, *t;
     sigv4_amz_date(time(NULL), date);
     sigv4_header sh[5] = {{"host", c->host},
                           {"x-amz-date", date},
@@ -170,23 +169,7 @@ static struct curl_slist *signed_headers(ddbc_client *c, const char *target, con
     sigv4_credentials cred = {cfg->access_key, cfg->secret_key, NULL};
     if (cfg->access_key[0] && sigv4_sign(&req, &cred, cfg->region, "dynamodb", date, &authz) < 0)
         return NULL;
-    for (size_t i = 0; i < nh + 2; i++) {
-        if (i < nh)
-            snprintf(line, sizeof line, "%s: %s", sh[i].name, sh[i].value);
-        else if (i == nh)
-            snprintf(line, sizeof line, "Authorization: %s", authz ? authz : "");
-        else
-            snprintf(line, sizeof line, "Expect:"); /* no 100-continue round trip */
-        if (i == nh && !authz)
-            continue;
-        t = curl_slist_append(h, line);
-        if (!t) {
-            curl_slist_free_all(h);
-            h = NULL;
-            break;
-        }
-        h = t;
-    }
+    struct curl_slist *h = sigv4_curl_headers(sh, nh, authz); /* unsigned without a key */
     free(authz);
     return h;
 }
