@@ -418,12 +418,12 @@ int store_ddb_deltas_flush(store_conn *c, err_t *err)
 int store_ddb_job_end(store_conn *c, bool ok, err_t *err)
 {
     int rc = 0;
-    for (int i = 0; ok && i < c->njob_delta && rc == 0; i++) {
+    for (int i = 0; ok && i < c->njob_delta; i++) {
         struct store_delta *d = &c->job_delta[i];
-        if (!store_ddb_delta_add(c->batch_delta, &c->nbatch_delta, d->tbl, d->items, d->bytes))
-            rc = store_ddb_deltas_flush(c, err) != 0 ||
-                         !store_ddb_delta_add(c->batch_delta, &c->nbatch_delta, d->tbl, d->items,
-                                              d->bytes) ? -1 : 0;
+        /* A full batch list is written out first; the add cannot fail then. */
+        if (c->nbatch_delta == STORE_DELTAS && (rc = store_ddb_deltas_flush(c, err)) != 0)
+            break;
+        store_ddb_delta_add(c->batch_delta, &c->nbatch_delta, d->tbl, d->items, d->bytes);
     }
     c->njob_delta = 0;
     return rc;
