@@ -280,37 +280,21 @@ static fi_ddb_status retry_from(ddbc_client *c, const char *target, const char *
     return res->status;
 }
 
-/* Serialise req; NULL with res filled when it cannot be. */
-static char *request_body(const char *op, json_t *req, fi_ddb_result *res)
-{
-    char *body = json_dumps(req, JSON_COMPACT);
-    if (!body) {
-        res->status = FI_DDB_CLIENT_ERROR;
-        snprintf(res->type, sizeof res->type, "SerializationError");
-        snprintf(res->message, sizeof res->message, "cannot serialise the %s request", op);
-    }
-    return body;
-}
-
-fi_ddb_status ddbc_call(void *client, const char *op, json_t *req, json_t **resp,
+fi_ddb_status ddbc_call(void *client, const char *op, const char *body, json_t **resp,
                         fi_ddb_result *res)
 {
     ddbc_client *c = client;
     char target[96];
     *resp = NULL;
     memset(res, 0, sizeof *res);
-    char *body = request_body(op, req, res);
-    if (!body)
-        return res->status;
     snprintf(target, sizeof target, "DynamoDB_20120810.%s", op);
     retry_from(c, target, body, 1, resp, res);
-    free(body);
     return res->status;
 }
 
 /* Run the first attempts of bodies[0..n) (n <= DDBC_PAR_MAX) together on
  * the multi handle; then each failure that deserves it is retried alone. */
-static void call_wave(ddbc_client *c, const char *target, char *const *bodies, size_t n,
+static void call_wave(ddbc_client *c, const char *target, const char *const *bodies, size_t n,
                       json_t **resps, fi_ddb_result *res)
 {
     long status[DDBC_PAR_MAX] = {0};
@@ -355,12 +339,11 @@ static void call_wave(ddbc_client *c, const char *target, char *const *bodies, s
     }
 }
 
-void ddbc_call_many(void *client, const char *op, json_t *const *reqs, size_t n, json_t **resps,
-                    fi_ddb_result *res)
+void ddbc_call_many(void *client, const char *op, const char *const *bodies, size_t n,
+                    json_t **resps, fi_ddb_result *res)
 {
     ddbc_client *c = client;
     char target[96];
-    char *bodies[DDBC_PAR_MAX];
     snprintf(target, sizeof target, "DynamoDB_20120810.%s", op);
     if (!c->multi)
         c->multi = curl_multi_init();
@@ -372,22 +355,10 @@ void ddbc_call_many(void *client, const char *op, json_t *const *reqs, size_t n,
         }
         if (!c->multi || w == 1) { /* nothing to overlap */
             for (size_t i = done; i < done + w; i++)
-                ddbc_call(c, op, reqs[i], &resps[i], &res[i]);
-            done += w;
-            continue;
+                ddbc_call(c, op, bodies[i], &resps[i], &res[i]);
+        } else {
+            call_wave(c, target, bodies + done, w, resps + done, res + done);
         }
-        size_t ok = 0;
-        for (size_t i = 0; i < w; i++)
-            if ((bodies[i] = request_body(op, reqs[done + i], &res[done + i])) != NULL)
-                bodies[ok++] = bodies[i];
-        if (ok == w)
-            call_wave(c, target, bodies, w, resps + done, res + done);
-        else /* out of memory: the unserialised ones keep their error */
-            for (size_t i = done; i < done + w; i++)
-                if (res[i].status == FI_DDB_OK)
-                    ddbc_call(c, op, reqs[i], &resps[i], &res[i]);
-        for (size_t i = 0; i < ok; i++)
-            free(bodies[i]);
         done += w;
     }
 }

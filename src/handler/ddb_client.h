@@ -28,13 +28,13 @@ void ddbc_free(ddbc_client *c);
 fi_ddb ddbc_as_fi_ddb(ddbc_client *c);
 
 /* One operation, retried as the policy in cfg->retry says. */
-fi_ddb_status ddbc_call(void *client, const char *op, json_t *req, json_t **resp,
+fi_ddb_status ddbc_call(void *client, const char *op, const char *body, json_t **resp,
                         fi_ddb_result *res);
 
 /* n operations `op` at once (fi_ddb.call_many): up to 16 first attempts
  * in flight together, then each failure retried alone as ddbc_call would. */
-void ddbc_call_many(void *client, const char *op, json_t *const *reqs, size_t n, json_t **resps,
-                    fi_ddb_result *res);
+void ddbc_call_many(void *client, const char *op, const char *const *bodies, size_t n,
+                    json_t **resps, fi_ddb_result *res);
 
 void ddbc_sleep_ms(void *client, unsigned ms);
 

@@ -7,6 +7,7 @@
 #define FI_BATCH_H
 
 #include "face_ingest.h"
+#include "fi_record.h"
 
 typedef struct fi_batch {
     fi_ctx *ctx;
@@ -14,8 +15,9 @@ typedef struct fi_batch {
     size_t nrec;
     const char **seq;     /* per record: sequenceNumber (borrowed from the event) or NULL */
     char *failed;         /* per record: a write for it failed */
-    json_t *items;        /* sighting items, see fi_record.h (owned) */
-    size_t *item_rec;     /* per item: its record index */
+    fi_rec *recs;         /* per record: what its sightings point into (owned) */
+    fi_sightings sightings; /* the matched faces, in event order (owned); item i = sighting i */
+    json_t *items;        /* first-seen and summary only: the items as jansson objects (owned) */
     size_t ok_writes;     /* DynamoDB calls that succeeded */
     int unavailable;      /* a write ran out of retries on throttling/5xx/network */
     int fatal;            /* table or credentials wrong: stop */
@@ -25,10 +27,14 @@ typedef struct fi_batch {
 /* Mark the record of item i failed. */
 void fi_batch_fail_item(fi_batch *b, size_t i);
 
-/* One DynamoDB call through the context's client; counts calls that
- * reached DynamoDB.  *resp (optional) receives the answer (caller frees). */
-fi_ddb_status fi_batch_call(fi_batch *b, const char *op, json_t *req, json_t **resp,
+/* One DynamoDB call through the context's client with request text body
+ * (borrowed); counts calls that reached DynamoDB.  *resp (optional)
+ * receives the answer (caller frees). */
+fi_ddb_status fi_batch_call(fi_batch *b, const char *op, const char *body, json_t **resp,
                             fi_ddb_result *r);
+/* The same with a jansson request (borrowed), serialised as json_dumps does. */
+fi_ddb_status fi_batch_call_json(fi_batch *b, const char *op, json_t *req, json_t **resp,
+                                 fi_ddb_result *r);
 /* Record a failed call for item `item` (its record goes to batchItemFailures;
  * FATAL/UNAVAILABLE stop the batch) with one log line. */
 void fi_batch_note_failure(fi_batch *b, const char *op, const fi_ddb_result *r, size_t item);

@@ -28,11 +28,13 @@ typedef struct fi_ddb_result {
 
 typedef struct fi_ddb {
     /*
-     * Run operation `op` ("PutItem", ...) with request body `req` (borrowed).
-     * On FI_DDB_OK *resp is the parsed response body (caller frees);
-     * otherwise *resp is NULL and res says why.  Returns res->status.
+     * Run operation `op` ("PutItem", ...) with the request body `body`, JSON
+     * text, NUL-terminated (borrowed): the writers build it, as text on the
+     * hot path, so the client sends it as is.  On FI_DDB_OK *resp is the
+     * parsed response body (caller frees); otherwise *resp is NULL and res
+     * says why.  Returns res->status.
      */
-    fi_ddb_status (*call)(void *ud, const char *op, json_t *req, json_t **resp,
+    fi_ddb_status (*call)(void *ud, const char *op, const char *body, json_t **resp,
                           fi_ddb_result *res);
     /* Sleep before re-sending UnprocessedItems; may be a no-op in tests. */
     void (*sleep_ms)(void *ud, unsigned ms);
@@ -40,10 +42,10 @@ typedef struct fi_ddb {
     /*
      * Optional (NULL: the writers make n calls one after another): run n
      * independent operations `op` concurrently, as n calls would, so their
-     * round trips overlap.  reqs borrowed; resps[i]/res[i] as for call.
+     * round trips overlap.  bodies borrowed; resps[i]/res[i] as for call.
      */
-    void (*call_many)(void *ud, const char *op, json_t *const *reqs, size_t n, json_t **resps,
-                      fi_ddb_result *res);
+    void (*call_many)(void *ud, const char *op, const char *const *bodies, size_t n,
+                      json_t **resps, fi_ddb_result *res);
 } fi_ddb;
 
 #endif

@@ -1,10 +1,17 @@
 /*
- * fi_record.c - face-search record -> items; see fi_record.h.
+ * fi_record.c - face-search record -> sightings -> items; see fi_record.h.
  *
- * The record is parsed twice: by jansson (structure, types, UTF-8,
- * duplicate keys rejected) and, for each number the item keeps, by
- * fi_json_number_text() over the same bytes, so Similarity 97.84118 is
- * stored as the text "97.84118" rather than a re-printed double.
+ * The record is parsed once, in place, by fi_jdoc: the shape checks below
+ * read its nodes, and a number the item keeps is copied from its own token,
+ * so Similarity 97.84118 is stored as the text "97.84118" rather than a
+ * re-printed double.  The token is kept under the same conditions as the
+ * scanner this replaced (a path spelled without escapes, no earlier sibling
+ * nested 513 deep, a token under 64 bytes); otherwise the shortest
+ * round-trip text of the value is stored, as before.
+ *
+ * Items are rendered twice over one model: as request text for the
+ * sighting writer (the hot path: no jansson values at all) and as jansson
+ * objects for first-seen and summary, which edit them.
  */
 #include "fi_record.h"
 
@@ -18,8 +25,7 @@
 #include "fi_json.h"
 
 typedef struct rp {
-    const char *doc;
-    size_t len;
+    const fi_jdoc *d;
     char *why;
     size_t whylen;
 } rp;
@@ -35,26 +41,26 @@ static int fail(rp *p, const char *fmt, ...)
 }
 
 /* Optional string member: absent -> *out NULL; wrong type or too long -> -1. */
-static int opt_string(rp *p, json_t *obj, const char *key, const char **out)
+static int opt_string(rp *p, size_t obj, const char *key, const char **out)
 {
-    json_t *v = json_object_get(obj, key);
+    size_t v = fi_jdoc_get(p->d, obj, key, NULL);
     *out = NULL;
     if (!v)
         return 0;
-    if (!json_is_string(v))
+    if (!fi_jdoc_is(p->d, v, FI_J_STR))
         return fail(p, "%s is not a string", key);
-    if (json_string_length(v) > FI_MAX_STRING)
+    if (p->d->n[v].len > FI_MAX_STRING)
         return fail(p, "%s is longer than %d bytes", key, FI_MAX_STRING);
-    *out = json_string_value(v);
+    *out = fi_jdoc_str(p->d, v);
     return 0;
 }
 
 /* DynamoDB numbers carry at most 38 significant digits. */
-static int digits_ok(const char *t, size_t n)
+static int digits_ok(const char *t)
 {
     size_t digits = 0;
     int leading = 1;
-    for (size_t i = 0; i < n && t[i] != 'e' && t[i] != 'E'; i++) {
+    for (size_t i = 0; t[i] && t[i] != 'e' && t[i] != 'E'; i++) {
         if (t[i] < '0' || t[i] > '9')
             continue;
         if (leading && t[i] == '0')
@@ -66,47 +72,70 @@ static int digits_ok(const char *t, size_t n)
 }
 
 /*
- * Optional number member at path: absent -> buf "" and 0; present but not
- * a number -> -1.  buf receives the original text (or the shortest
- * round-trip text when the scanner cannot find it).
+ * Optional number member key of obj: absent -> buf "" and 0; present but
+ * not a number -> -1.  buf receives the original token when `plain` (the
+ * path to obj is scanner-reachable) and the member is too, else the
+ * shortest round-trip text.
  */
-static int opt_number(rp *p, json_t *obj, const fi_step *path, size_t n, char buf[64])
+static int opt_number(rp *p, size_t obj, const char *key, int plain, char buf[64])
 {
-    const char *key = path[n - 1].key;
-    json_t *v = json_object_get(obj, key);
-    const char *tok;
-    size_t toklen;
+    int reach;
+    size_t v = fi_jdoc_get(p->d, obj, key, &reach);
     buf[0] = '\0';
     if (!v)
         return 0;
-    if (!json_is_number(v))
+    if (!fi_jdoc_is_number(p->d, v))
         return fail(p, "%s is not a number", key);
-    if (fi_json_number_text(p->doc, p->len, path, n, &tok, &toklen) == 0 && toklen < 64) {
-        memcpy(buf, tok, toklen);
-        buf[toklen] = '\0';
+    const fi_jnode *n = &p->d->n[v];
+    if (plain && reach && n->len < 64) {
+        memcpy(buf, p->d->text + n->pos, n->len);
+        buf[n->len] = '\0';
     } else {
-        fi_json_format_number(json_number_value(v), buf, 64);
+        fi_json_format_number(fi_jdoc_number(p->d, v), buf, 64);
     }
-    if (!digits_ok(buf, strlen(buf)))
+    if (!digits_ok(buf))
         return fail(p, "%s has more than 38 significant digits", key);
     return 0;
+}
+
+static size_t put_uint(char *o, size_t v)
+{
+    char d[24];
+    size_t i = sizeof d, n;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    n = sizeof d - i;
+    memcpy(o, d + i, n);
+    return n;
 }
 
 void fi_sighting_id(const char *stream_arn, const char *seq, size_t face, size_t match,
                     char out[33])
 {
-    char hex[65];
-    size_t n = strlen(stream_arn) + strlen(seq) + 64;
-    char *buf = malloc(n);
+    char hex[65], stack[2560];
+    size_t la = strlen(stream_arn), ls = strlen(seq), n = la + ls + 64;
+    char *buf = n <= sizeof stack ? stack : malloc(n);
     if (!buf) {
         /* Still deterministic without the heap: hash the parts we can fit. */
         char small[128];
         snprintf(small, sizeof small, "v1\n%.40s\n%.56s\n%zu\n%zu", stream_arn, seq, face, match);
         sigv4_sha256_hex(small, strlen(small), hex);
     } else {
-        int len = snprintf(buf, n, "v1\n%s\n%s\n%zu\n%zu", stream_arn, seq, face, match);
-        sigv4_sha256_hex(buf, (size_t)len, hex);
-        free(buf);
+        /* "v1\n%s\n%s\n%zu\n%zu", without printf in the per-item path */
+        size_t len = 0;
+        memcpy(buf, "v1\n", 3), len = 3;
+        memcpy(buf + len, stream_arn, la), len += la;
+        buf[len++] = '\n';
+        memcpy(buf + len, seq, ls), len += ls;
+        buf[len++] = '\n';
+        len += put_uint(buf + len, face);
+        buf[len++] = '\n';
+        len += put_uint(buf + len, match);
+        sigv4_sha256_hex(buf, len, hex);
+        if (buf != stack)
+            free(buf);
     }
     memcpy(out, hex, 32);
     out[32] = '\0';
@@ -125,223 +154,296 @@ char *fi_person_key(const json_t *item)
     return key;
 }
 
-/* The parts of a record shared by all its items. */
-typedef struct video {
-    const char *stream_arn, *fragment;
-    char server[64], producer[64], offset[64], frame_time[64];
-} video;
-
-static int parse_video(rp *p, json_t *root, const fi_kctx *k, video *v)
+static int parse_video(rp *p, fi_rec *r)
 {
     static const char *const nkeys[] = {"ServerTimestamp", "ProducerTimestamp",
                                         "FrameOffsetInSeconds"};
-    char *bufs[] = {v->server, v->producer, v->offset};
-    memset(v, 0, sizeof *v);
-    json_t *in = json_object_get(root, "InputInformation");
-    json_t *kv = json_object_get(in, "KinesisVideo");
-    if ((in && !json_is_object(in)) || (kv && !json_is_object(kv)))
+    char *bufs[] = {r->server, r->producer, r->offset};
+    int plain_in, plain_kv;
+    size_t in = fi_jdoc_get(p->d, 0, "InputInformation", &plain_in);
+    size_t kv = fi_jdoc_get(p->d, in, "KinesisVideo", &plain_kv);
+    if ((in && !fi_jdoc_is(p->d, in, FI_J_OBJ)) || (kv && !fi_jdoc_is(p->d, kv, FI_J_OBJ)))
         return fail(p, "InputInformation.KinesisVideo is not an object");
-    if (opt_string(p, kv, "StreamArn", &v->stream_arn) < 0 ||
-        opt_string(p, kv, "FragmentNumber", &v->fragment) < 0)
+    if (opt_string(p, kv, "StreamArn", &r->stream_arn) < 0 ||
+        opt_string(p, kv, "FragmentNumber", &r->fragment) < 0)
         return -1;
-    for (int i = 0; i < 3; i++) {
-        fi_step path[] = {FI_KEY("InputInformation"), FI_KEY("KinesisVideo"), FI_KEY(nkeys[i])};
-        if (opt_number(p, kv, path, 3, bufs[i]) < 0)
+    for (int i = 0; i < 3; i++)
+        if (opt_number(p, kv, nkeys[i], plain_in && plain_kv, bufs[i]) < 0)
             return -1;
-    }
-    if (v->producer[0]) {
-        double t = json_number_value(json_object_get(kv, "ProducerTimestamp"));
-        double o = json_number_value(json_object_get(kv, "FrameOffsetInSeconds"));
+    if (r->producer[0]) {
+        double t = fi_jdoc_number(p->d, fi_jdoc_get(p->d, kv, "ProducerTimestamp", NULL));
+        double o = fi_jdoc_number(p->d, fi_jdoc_get(p->d, kv, "FrameOffsetInSeconds", NULL));
         long long ms = llround(t * 1000.0) + llround(o * 1000.0);
         long long a = ms < 0 ? -ms : ms;
-        snprintf(v->frame_time, sizeof v->frame_time, "%s%lld.%03lld", ms < 0 ? "-" : "",
+        snprintf(r->frame_time, sizeof r->frame_time, "%s%lld.%03lld", ms < 0 ? "-" : "",
                  a / 1000, a % 1000);
     } else {
-        snprintf(v->frame_time, sizeof v->frame_time, "%s", v->server[0] ? v->server : k->arrival);
+        snprintf(r->frame_time, sizeof r->frame_time, "%s", r->server[0] ? r->server : r->k.arrival);
     }
     return 0;
 }
-
-/* Set name to av when av is non-NULL; returns -1 on allocation failure. */
-static int put(json_t *item, const char *name, json_t *av, int present)
-{
-    if (!present) {
-        json_decref(av);
-        return 0;
-    }
-    return av ? json_object_set_new(item, name, av) : -1;
-}
-
-/* The detected (frame) face of FaceSearchResponse[fi]. */
-typedef struct detected {
-    char confidence[64];
-    char box[4][64];
-} detected;
 
 static const char *const box_keys[] = {"Width", "Height", "Left", "Top"};
 
-static int parse_detected(rp *p, json_t *face, size_t fi, detected *d)
+/* The DetectedFace of FaceSearchResponse[fi] (node face, scanner-reachable when plain). */
+static int parse_detected(rp *p, size_t face, size_t fi, int plain, fi_face *d)
 {
+    int pl_df, pl_bb;
     memset(d, 0, sizeof *d);
-    json_t *df = json_object_get(face, "DetectedFace");
+    size_t df = fi_jdoc_get(p->d, face, "DetectedFace", &pl_df);
     if (!df)
         return 0;
-    if (!json_is_object(df))
+    if (!fi_jdoc_is(p->d, df, FI_J_OBJ))
         return fail(p, "FaceSearchResponse[%zu].DetectedFace is not an object", fi);
-    fi_step cpath[] = {FI_KEY("FaceSearchResponse"), FI_IDX(fi), FI_KEY("DetectedFace"),
-                       FI_KEY("Confidence")};
-    if (opt_number(p, df, cpath, 4, d->confidence) < 0)
+    plain = plain && pl_df;
+    if (opt_number(p, df, "Confidence", plain, d->confidence) < 0)
         return -1;
-    json_t *bb = json_object_get(df, "BoundingBox");
+    size_t bb = fi_jdoc_get(p->d, df, "BoundingBox", &pl_bb);
     if (!bb)
         return 0;
-    if (!json_is_object(bb))
+    if (!fi_jdoc_is(p->d, bb, FI_J_OBJ))
         return fail(p, "FaceSearchResponse[%zu].DetectedFace.BoundingBox is not an object", fi);
-    for (int i = 0; i < 4; i++) {
-        fi_step path[] = {FI_KEY("FaceSearchResponse"), FI_IDX(fi), FI_KEY("DetectedFace"),
-                          FI_KEY("BoundingBox"), FI_KEY(box_keys[i])};
-        if (opt_number(p, bb, path, 5, d->box[i]) < 0)
+    for (int i = 0; i < 4; i++)
+        if (opt_number(p, bb, box_keys[i], plain && pl_bb, d->box[i]) < 0)
             return -1;
-    }
     return 0;
 }
 
-static json_t *box_av(const detected *d)
+static int sightings_push(fi_sightings *out, fi_sighting **s)
 {
-    json_t *m = json_object();
-    int rc = m ? 0 : -1;
-    for (int i = 0; i < 4 && rc == 0; i++)
-        rc = put(m, box_keys[i], fi_av_n(d->box[i]), d->box[i][0] != '\0');
-    if (rc < 0 || json_object_size(m) == 0) {
-        json_decref(m);
-        return NULL;
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 64;
+        fi_sighting *v = realloc(out->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        out->v = v;
+        out->cap = cap;
     }
-    json_t *av = json_pack("{s:o}", "M", m);
-    return av;
+    *s = &out->v[out->n++];
+    return 0;
 }
 
-/* The Kinesis and video context every item of the record carries. */
-static int put_context(json_t *it, const fi_kctx *k, const video *v, const detected *d)
+/* The sighting of MatchedFaces[mi] (node match) of FaceSearchResponse[fi]. */
+static int match_sighting(rp *p, const fi_rec *r, size_t match, size_t fi, size_t mi, int plain,
+                          fi_sighting *s)
 {
-    json_t *box = box_av(d);
-    int rc = put(it, "SequenceNumber", fi_av_s(k->sequence_number), 1) |
-             put(it, "ShardId", fi_av_s(k->shard_id), k->shard_id[0] != '\0') |
-             put(it, "PartitionKey", fi_av_s(k->partition_key), k->partition_key[0] != '\0') |
-             put(it, "EventSourceArn", fi_av_s(k->event_source_arn), k->event_source_arn[0] != 0) |
-             put(it, "ArrivalTimestamp", fi_av_n(k->arrival), k->arrival[0] != '\0') |
-             put(it, "VideoStreamArn", fi_av_s(v->stream_arn), v->stream_arn != NULL) |
-             put(it, "FragmentNumber", fi_av_s(v->fragment), v->fragment != NULL) |
-             put(it, "ServerTimestamp", fi_av_n(v->server), v->server[0] != '\0') |
-             put(it, "ProducerTimestamp", fi_av_n(v->producer), v->producer[0] != '\0') |
-             put(it, "FrameOffsetInSeconds", fi_av_n(v->offset), v->offset[0] != '\0') |
-             put(it, "FrameTimestamp", fi_av_n(v->frame_time), v->frame_time[0] != '\0') |
-             put(it, "DetectedFaceConfidence", fi_av_n(d->confidence), d->confidence[0] != 0);
-    if (box)
-        rc |= json_object_set_new(it, "DetectedFaceBoundingBox", box);
-    return rc ? -1 : 0;
-}
-
-/* Build the item of MatchedFaces[mi] of FaceSearchResponse[fi]; NULL + why on error. */
-static json_t *match_item(rp *p, json_t *match, size_t fi, size_t mi, const fi_kctx *k,
-                          const video *v, const detected *d)
-{
-    const char *face_id, *image_id, *ext;
-    char sim[64], conf[64], id[33], idx[2][32];
-    json_t *face = json_object_get(match, "Face");
-    fi_step spath[] = {FI_KEY("FaceSearchResponse"), FI_IDX(fi), FI_KEY("MatchedFaces"),
-                       FI_IDX(mi), FI_KEY("Similarity")};
-    fi_step cpath[] = {FI_KEY("FaceSearchResponse"), FI_IDX(fi), FI_KEY("MatchedFaces"),
-                       FI_IDX(mi), FI_KEY("Face"), FI_KEY("Confidence")};
-    if (!json_is_object(match) || !json_is_object(face)) {
-        fail(p, "FaceSearchResponse[%zu].MatchedFaces[%zu] has no Face object", fi, mi);
-        return NULL;
-    }
-    if (opt_number(p, match, spath, 5, sim) < 0 || opt_number(p, face, cpath, 6, conf) < 0 ||
-        opt_string(p, face, "FaceId", &face_id) < 0 || opt_string(p, face, "ImageId", &image_id) < 0 ||
-        opt_string(p, face, "ExternalImageId", &ext) < 0)
-        return NULL;
-    if (!sim[0] || !face_id) {
-        fail(p, "FaceSearchResponse[%zu].MatchedFaces[%zu] lacks Similarity or Face.FaceId", fi, mi);
-        return NULL;
-    }
-    fi_sighting_id(k->event_source_arn, k->sequence_number, fi, mi, id);
-    snprintf(idx[0], sizeof idx[0], "%zu", fi);
-    snprintf(idx[1], sizeof idx[1], "%zu", mi);
-    json_t *it = json_object();
-    if (!it || put(it, "id", fi_av_s(id), 1) | put(it, "ItemType", fi_av_s("sighting"), 1) |
-                   put(it, "FaceId", fi_av_s(face_id), 1) |
-                   put(it, "ImageId", fi_av_s(image_id), image_id != NULL) |
-                   put(it, "ExternalImageId", fi_av_s(ext), ext != NULL) |
-                   put(it, "Similarity", fi_av_n(sim), 1) |
-                   put(it, "Confidence", fi_av_n(conf), conf[0] != '\0') |
-                   put(it, "FaceIndex", fi_av_n(idx[0]), 1) | put(it, "MatchIndex", fi_av_n(idx[1]), 1) |
-                   put_context(it, k, v, d)) {
-        json_decref(it);
-        fail(p, "out of memory building an item");
-        return NULL;
-    }
-    return it;
-}
-
-/* Append the items of face fi to out; -1 on a shape error. */
-static int face_items(rp *p, json_t *face, size_t fi, const fi_kctx *k, const video *v, json_t *out)
-{
-    detected d;
-    size_t mi;
-    json_t *match;
-    if (!json_is_object(face))
-        return fail(p, "FaceSearchResponse[%zu] is not an object", fi);
-    json_t *matches = json_object_get(face, "MatchedFaces");
-    if (!json_is_array(matches))
-        return fail(p, "FaceSearchResponse[%zu].MatchedFaces is not an array", fi);
-    if (parse_detected(p, face, fi, &d) < 0)
+    int pl_face;
+    size_t face = fi_jdoc_get(p->d, match, "Face", &pl_face);
+    if (!fi_jdoc_is(p->d, match, FI_J_OBJ) || !fi_jdoc_is(p->d, face, FI_J_OBJ))
+        return fail(p, "FaceSearchResponse[%zu].MatchedFaces[%zu] has no Face object", fi, mi);
+    if (opt_number(p, match, "Similarity", plain, s->sim) < 0 ||
+        opt_number(p, face, "Confidence", plain && pl_face, s->conf) < 0 ||
+        opt_string(p, face, "FaceId", &s->face_id) < 0 ||
+        opt_string(p, face, "ImageId", &s->image_id) < 0 ||
+        opt_string(p, face, "ExternalImageId", &s->ext) < 0)
         return -1;
-    json_array_foreach(matches, mi, match) {
-        json_t *it = match_item(p, match, fi, mi, k, v, &d);
-        if (!it || json_array_append_new(out, it) < 0)
+    if (!s->sim[0] || !s->face_id)
+        return fail(p, "FaceSearchResponse[%zu].MatchedFaces[%zu] lacks Similarity or Face.FaceId",
+                    fi, mi);
+    if (!r->shard_ok) /* jansson refused the item for its invalid UTF-8: keep the verdict */
+        return fail(p, "out of memory building an item");
+    fi_sighting_id(r->k.event_source_arn, r->k.sequence_number, fi, mi, s->id);
+    s->face = fi;
+    s->match = mi;
+    return 0;
+}
+
+/* Append the sightings of face node `face` (index fi); -1 on a shape error. */
+static int face_sightings(rp *p, fi_rec *r, size_t ri, size_t face, size_t fi, int plain,
+                          fi_sightings *out)
+{
+    int pl_m;
+    if (!fi_jdoc_is(p->d, face, FI_J_OBJ))
+        return fail(p, "FaceSearchResponse[%zu] is not an object", fi);
+    size_t matches = fi_jdoc_get(p->d, face, "MatchedFaces", &pl_m);
+    if (!fi_jdoc_is(p->d, matches, FI_J_ARR))
+        return fail(p, "FaceSearchResponse[%zu].MatchedFaces is not an array", fi);
+    if (parse_detected(p, face, fi, plain, &r->faces[fi]) < 0)
+        return -1;
+    plain = plain && pl_m;
+    size_t m = matches + 1;
+    for (size_t mi = 0; mi < p->d->n[matches].len; mi++, m = p->d->n[m].next) {
+        fi_sighting *s;
+        if (sightings_push(out, &s) < 0)
+            return fail(p, "out of memory");
+        memset(s, 0, sizeof *s);
+        s->rec = ri;
+        if (match_sighting(p, r, m, fi, mi, plain, s) < 0)
             return -1;
+        if (p->d->n[m].height > 512) /* the scanner could not skip it */
+            plain = 0;
     }
     return 0;
 }
 
-int fi_record_items(const char *data, size_t len, const fi_kctx *k, json_t *items, char *why,
-                    size_t whylen)
+int fi_record_parse(fi_rec *r, size_t len, size_t ri, fi_jdoc *doc, fi_sightings *out,
+                    char *why, size_t whylen)
 {
-    rp p = {data, len, why, whylen};
+    rp p = {doc, why, whylen};
+    size_t before = out->n;
+    int plain;
+    if (fi_jdoc_parse(doc, r->text, len, 1) < 0)
+        return FI_RECORD_NOT_JSON;
+    size_t fsr = fi_jdoc_get(doc, 0, "FaceSearchResponse", &plain);
+    if (!fi_jdoc_is(doc, fsr, FI_J_ARR)) /* also when the root is an array */
+        return fail(&p, "not a face-search record: no FaceSearchResponse array");
+    if (parse_video(&p, r) < 0)
+        return -1;
+    r->nfaces = doc->n[fsr].len;
+    r->faces = calloc(r->nfaces ? r->nfaces : 1, sizeof *r->faces);
+    if (!r->faces)
+        return fail(&p, "out of memory");
+    size_t f = fsr + 1;
+    for (size_t fi = 0; fi < r->nfaces; fi++, f = doc->n[f].next) {
+        if (face_sightings(&p, r, ri, f, fi, plain, out) < 0) {
+            out->n = before; /* a bad face leaves `out` as it was */
+            return -1;
+        }
+        if (doc->n[f].height > 512)
+            plain = 0;
+    }
+    return (int)(out->n - before);
+}
+
+void fi_record_json_error(const char *text, size_t len, char *why, size_t whylen)
+{
     json_error_t jerr;
-    video v;
-    size_t fi;
-    json_t *face, *mine = NULL;
-    int rc = -1;
-    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        fail(&p, "data is not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
-        goto out;
-    }
-    json_t *fsr = json_object_get(root, "FaceSearchResponse");
-    if (!json_is_object(root) || !json_is_array(fsr)) {
-        fail(&p, "not a face-search record: no FaceSearchResponse array");
-        goto out;
-    }
-    if (parse_video(&p, root, k, &v) < 0)
-        goto out;
-    /* Build into a private array so a bad face leaves `items` untouched. */
-    mine = json_array();
-    if (!mine) {
-        fail(&p, "out of memory");
-        goto out;
-    }
-    json_array_foreach(fsr, fi, face) {
-        if (face_items(&p, face, fi, k, &v, mine) < 0)
-            goto out;
-    }
-    if (json_array_extend(items, mine) < 0) {
-        fail(&p, "out of memory");
-        goto out;
-    }
-    rc = (int)json_array_size(mine);
-out:
-    json_decref(mine);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root) /* fi_jdoc and jansson disagree: a bug, but say what happened */
+        snprintf(why, whylen, "data is not JSON: refused by the record parser");
+    else
+        snprintf(why, whylen, "data is not JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+                 jerr.column);
     json_decref(root);
-    return rc;
+}
+
+void fi_rec_clear(fi_rec *r)
+{
+    free(r->text);
+    free(r->faces);
+    r->text = NULL;
+    r->faces = NULL;
+    r->nfaces = 0;
+}
+
+/* One attribute of an item: type 'S', 'N', or 'M' (the bounding box, v = fi_face). */
+typedef void (*attr_fn)(void *ud, const char *name, char type, const void *v);
+
+/* The attributes of s in the order of fi_record.h, present ones only: the
+ * one list both renderings follow, so they cannot drift apart. */
+static void item_attrs(const fi_sighting *s, const fi_rec *r, attr_fn fn, void *ud)
+{
+    const fi_kctx *k = &r->k;
+    const fi_face *d = &r->faces[s->face];
+    char idx[2][24];
+    idx[0][put_uint(idx[0], s->face)] = '\0';
+    idx[1][put_uint(idx[1], s->match)] = '\0';
+    const struct {
+        const char *name;
+        char type;
+        const char *v;
+        int present;
+    } a[] = {
+        {"id", 'S', s->id, 1},
+        {"ItemType", 'S', "sighting", 1},
+        {"FaceId", 'S', s->face_id, 1},
+        {"ImageId", 'S', s->image_id, s->image_id != NULL},
+        {"ExternalImageId", 'S', s->ext, s->ext != NULL},
+        {"Similarity", 'N', s->sim, 1},
+        {"Confidence", 'N', s->conf, s->conf[0] != '\0'},
+        {"FaceIndex", 'N', idx[0], 1},
+        {"MatchIndex", 'N', idx[1], 1},
+        {"SequenceNumber", 'S', k->sequence_number, 1},
+        {"ShardId", 'S', k->shard_id, k->shard_id[0] != '\0'},
+        {"PartitionKey", 'S', k->partition_key, k->partition_key[0] != '\0'},
+        {"EventSourceArn", 'S', k->event_source_arn, k->event_source_arn[0] != '\0'},
+        {"ArrivalTimestamp", 'N', k->arrival, k->arrival[0] != '\0'},
+        {"VideoStreamArn", 'S', r->stream_arn, r->stream_arn != NULL},
+        {"FragmentNumber", 'S', r->fragment, r->fragment != NULL},
+        {"ServerTimestamp", 'N', r->server, r->server[0] != '\0'},
+        {"ProducerTimestamp", 'N', r->producer, r->producer[0] != '\0'},
+        {"FrameOffsetInSeconds", 'N', r->offset, r->offset[0] != '\0'},
+        {"FrameTimestamp", 'N', r->frame_time, r->frame_time[0] != '\0'},
+        {"DetectedFaceConfidence", 'N', d->confidence, d->confidence[0] != '\0'},
+    };
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+        if (a[i].present)
+            fn(ud, a[i].name, a[i].type, a[i].v);
+    for (int i = 0; i < 4; i++)
+        if (d->box[i][0]) {
+            fn(ud, "DetectedFaceBoundingBox", 'M', d);
+            break;
+        }
+}
+
+typedef struct text_ud {
+    fi_text *t;
+    int first;
+} text_ud;
+
+static void text_attr(void *ud, const char *name, char type, const void *v)
+{
+    text_ud *u = ud;
+    fi_text *t = u->t;
+    fi_text_puts(t, u->first ? "{\"" : ",\"");
+    u->first = 0;
+    fi_text_puts(t, name); /* attribute names need no escaping */
+    if (type == 'M') {
+        const fi_face *d = v;
+        int first = 1;
+        fi_text_put(t, "\":{\"M\":{", 8);
+        for (int i = 0; i < 4; i++) {
+            if (!d->box[i][0])
+                continue;
+            fi_text_puts(t, first ? "\"" : ",\"");
+            first = 0;
+            fi_text_puts(t, box_keys[i]);
+            fi_text_put(t, "\":{\"N\":", 7);
+            fi_text_quote(t, d->box[i], strlen(d->box[i]));
+            fi_text_put(t, "}", 1);
+        }
+        fi_text_put(t, "}}", 2);
+        return;
+    }
+    fi_text_puts(t, type == 'S' ? "\":{\"S\":" : "\":{\"N\":");
+    fi_text_quote(t, v, strlen(v));
+    fi_text_put(t, "}", 1);
+}
+
+void fi_item_text(fi_text *t, const fi_sighting *s, const fi_rec *r)
+{
+    text_ud u = {t, 1};
+    item_attrs(s, r, text_attr, &u);
+    fi_text_put(t, "}", 1);
+}
+
+static void json_attr(void *ud, const char *name, char type, const void *v)
+{
+    json_t **item = ud;
+    json_t *av = NULL;
+    if (!*item)
+        return;
+    if (type == 'M') {
+        const fi_face *d = v;
+        json_t *m = json_object();
+        for (int i = 0; m && i < 4; i++)
+            if (d->box[i][0] && json_object_set_new(m, box_keys[i], fi_av_n(d->box[i])) < 0) {
+                json_decref(m);
+                m = NULL;
+            }
+        av = m ? json_pack("{s:o}", "M", m) : NULL;
+    } else {
+        av = type == 'S' ? fi_av_s(v) : fi_av_n(v);
+    }
+    if (!av || json_object_set_new(*item, name, av) < 0) {
+        json_decref(*item);
+        *item = NULL;
+    }
+}
+
+json_t *fi_item_json(const fi_sighting *s, const fi_rec *r)
+{
+    json_t *item = json_object();
+    item_attrs(s, r, json_attr, &item);
+    return item;
 }

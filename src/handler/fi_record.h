@@ -1,23 +1,24 @@
 /*
- * fi_record.h - one Rekognition face-search record -> DynamoDB items.
+ * fi_record.h - one Rekognition face-search record -> sightings -> items.
  *
  * Owns: the shape check of a decoded face-search record (formats.md §1),
- * the item model (one item per matched face, attribute names below), and
- * the deterministic sighting id.  No I/O.
+ * the item model (one item per matched face, attribute names below), its
+ * two renderings (request text for the hot path, a jansson object for the
+ * modes that edit items), and the deterministic sighting id.  No I/O.
  *
- * Item attributes (S unless noted):
+ * Item attributes, in this order (S unless noted; '?' = only when present):
  *   id                 sighting id, see fi_sighting_id()
  *   ItemType           "sighting"
- *   FaceId, ImageId, ExternalImageId (the last two omitted when absent)
- *   Similarity, Confidence (N)  the match's values, text as in the record
+ *   FaceId, ImageId?, ExternalImageId?
+ *   Similarity, Confidence? (N)  the match's values, text as in the record
  *   FaceIndex, MatchIndex (N)   positions in FaceSearchResponse/MatchedFaces
- *   SequenceNumber, ShardId, PartitionKey, EventSourceArn (Kinesis record)
- *   ArrivalTimestamp (N)        approximateArrivalTimestamp
- *   VideoStreamArn, FragmentNumber                 InputInformation.KinesisVideo
- *   ServerTimestamp, ProducerTimestamp, FrameOffsetInSeconds (N), likewise
- *   FrameTimestamp (N)          ProducerTimestamp + FrameOffsetInSeconds, ms
+ *   SequenceNumber, ShardId?, PartitionKey?, EventSourceArn? (Kinesis record)
+ *   ArrivalTimestamp? (N)       approximateArrivalTimestamp
+ *   VideoStreamArn?, FragmentNumber?                InputInformation.KinesisVideo
+ *   ServerTimestamp?, ProducerTimestamp?, FrameOffsetInSeconds? (N), likewise
+ *   FrameTimestamp? (N)         ProducerTimestamp + FrameOffsetInSeconds, ms
  *                               precision (else ServerTimestamp, else arrival)
- *   DetectedFaceConfidence (N), DetectedFaceBoundingBox (M of N:
+ *   DetectedFaceConfidence? (N), DetectedFaceBoundingBox? (M of N:
  *                               Width, Height, Left, Top)
  */
 #ifndef FI_RECORD_H
@@ -25,6 +26,9 @@
 
 #include <jansson.h>
 #include <stddef.h>
+
+#include "fi_jdoc.h"
+#include "fi_text.h"
 
 /* The Kinesis side of one event record; all strings borrowed, never NULL. */
 typedef struct fi_kctx {
@@ -40,15 +44,60 @@ typedef struct fi_kctx {
  * instead of failing the DynamoDB write later. */
 #define FI_MAX_STRING 2048
 
+/* The DetectedFace numbers of one FaceSearchResponse element ("" = absent). */
+typedef struct fi_face {
+    char confidence[64];
+    char box[4][64];          /* Width, Height, Left, Top */
+} fi_face;
+
+/* One record: its Kinesis context and what its items share.  The strings
+ * point into `text` (the decoded data, parsed in place) or the event. */
+typedef struct fi_rec {
+    fi_kctx k;
+    char shard[256], arrival[64];  /* what k.shard_id and k.arrival point to */
+    int shard_ok;             /* shard is valid UTF-8 (a cut eventID may not be) */
+    char *text;               /* owned */
+    const char *stream_arn, *fragment;  /* NULL when absent */
+    char server[64], producer[64], offset[64], frame_time[64];
+    fi_face *faces;           /* owned, one per FaceSearchResponse element */
+    size_t nfaces;
+} fi_rec;
+
+/* One matched face. */
+typedef struct fi_sighting {
+    size_t rec, face, match;  /* record index in the batch; positions in the record */
+    const char *face_id, *image_id, *ext;  /* image_id/ext NULL when absent */
+    char id[33];
+    char sim[64], conf[64];   /* conf "" when absent */
+} fi_sighting;
+
+typedef struct fi_sightings {
+    fi_sighting *v;           /* owned */
+    size_t n, cap;
+} fi_sightings;
+
+#define FI_RECORD_NOT_JSON (-2)
+
 /*
- * Parse the decoded record data[0..len) and append one item per matched
- * face to `items` (a JSON array).  Returns the number of items appended
- * (0 is valid: no faces, or faces without matches), or -1 when the record
- * is not a face-search record, with the reason in why[0..whylen); nothing
- * is appended then.  Borrows all arguments.
+ * Parse r->text[0..len) in place (r->k filled by the caller) and append one
+ * sighting per matched face to out, tagged with record index ri.  Returns
+ * the number appended (0 is valid: no faces, or faces without matches);
+ * -1 when it is not a face-search record, with the reason in why[0..whylen);
+ * FI_RECORD_NOT_JSON when the text is not JSON (no reason: the text is no
+ * longer pristine, see fi_record_json_error).  Nothing is appended on
+ * failure.  doc is scratch reused across records.
  */
-int fi_record_items(const char *data, size_t len, const fi_kctx *k, json_t *items, char *why,
-                    size_t whylen);
+int fi_record_parse(fi_rec *r, size_t len, size_t ri, fi_jdoc *doc, fi_sightings *out,
+                    char *why, size_t whylen);
+/* The reason for pristine text that is not JSON: jansson's message. */
+void fi_record_json_error(const char *text, size_t len, char *why, size_t whylen);
+/* Free what r owns. */
+void fi_rec_clear(fi_rec *r);
+
+/* Append the item of s (a JSON object, compact) to t. */
+void fi_item_text(fi_text *t, const fi_sighting *s, const fi_rec *r);
+/* The item of s as a jansson object (new reference; NULL when out of memory). */
+json_t *fi_item_json(const fi_sighting *s, const fi_rec *r);
 
 /*
  * The id of a sighting: the first 32 hex digits of

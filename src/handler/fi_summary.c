@@ -92,7 +92,7 @@ static fi_ddb_status person_read(fi_batch *b, const char *key, json_t **item, fi
     json_t *resp = NULL;
     json_t *req = json_pack("{s:s, s:{s:{s:s}}, s:b}", "TableName", b->ctx->cfg->table, "Key",
                             "id", "S", key, "ConsistentRead", 1);
-    fi_ddb_status s = req ? fi_batch_call(b, "GetItem", req, &resp, r) : FI_DDB_CLIENT_ERROR;
+    fi_ddb_status s = req ? fi_batch_call_json(b, "GetItem", req, &resp, r) : FI_DDB_CLIENT_ERROR;
     json_decref(req);
     *item = s == FI_DDB_OK ? json_incref(json_object_get(resp, "Item")) : NULL;
     json_decref(resp);
@@ -147,7 +147,7 @@ static fi_ddb_status person_count(fi_batch *b, const person *p, const json_t *st
         json_object_set_new(req, "ConditionExpression", json_string(cond));
     if (req && json_object_size(names) == 0)
         json_object_del(req, "ExpressionAttributeNames");
-    fi_ddb_status s = req ? fi_batch_call(b, "UpdateItem", req, NULL, r) : FI_DDB_CLIENT_ERROR;
+    fi_ddb_status s = req ? fi_batch_call_json(b, "UpdateItem", req, NULL, r) : FI_DDB_CLIENT_ERROR;
     json_decref(req);
     return s;
 }
@@ -172,7 +172,7 @@ static fi_ddb_status person_extremes(fi_batch *b, const person *p, fi_ddb_result
                                 b->ctx->cfg->table, "Key", "id", "S", p->key, "UpdateExpression",
                                 exprs[k][0], "ConditionExpression", exprs[k][1],
                                 "ExpressionAttributeValues", values);
-        fi_ddb_status s = req ? fi_batch_call(b, "UpdateItem", req, NULL, r) : FI_DDB_CLIENT_ERROR;
+        fi_ddb_status s = req ? fi_batch_call_json(b, "UpdateItem", req, NULL, r) : FI_DDB_CLIENT_ERROR;
         json_decref(req);
         if (s != FI_DDB_OK && s != FI_DDB_CONDITION_FAILED)
             return s;

@@ -2,7 +2,9 @@
  * fi_write.c - the three DEDUP_MODE writers over an fi_ddb; see fi_batch.h.
  *
  *   sighting    every matched face is one item keyed by its sighting id;
- *               BatchWriteItem in chunks of 25, all chunks sent at once when
+ *               BatchWriteItem in chunks of 25, request bodies written as
+ *               text straight from the sightings (fi_item_text: no jansson
+ *               values, no json_dumps on the hot path), all chunks sent at once when
  *               the client can (fi_ddb.call_many: the round trips overlap
  *               instead of adding up), UnprocessedItems re-sent with backoff;
  *               a chunk refused as a whole (ValidationException) falls back
@@ -23,6 +25,7 @@
 #include "fi_json.h"
 #include "fi_log.h"
 #include "fi_record.h"
+#include "fi_text.h"
 
 #define BATCH_MAX 25
 
@@ -35,7 +38,7 @@ void fi_batch_note_failure(fi_batch *b, const char *op, const fi_ddb_result *r, 
     if (r->status == FI_DDB_UNAVAILABLE)
         b->unavailable = 1;
     fi_batch_fail_item(b, item);
-    const char *seq = item < json_array_size(b->items) ? b->seq[b->item_rec[item]] : NULL;
+    const char *seq = item < b->sightings.n ? b->seq[b->sightings.v[item].rec] : NULL;
     fi_log("error", "write failed",
            json_pack("{s:s, s:s?, s:I, s:s, s:s, s:i}", "op", op, "sequenceNumber", seq,
                      "httpStatus", (json_int_t)r->http_status, "errorType", r->type, "message",
@@ -52,41 +55,78 @@ static int stopped(fi_batch *b, size_t item)
 }
 
 /* One call; counts successes.  Returns the status. */
-fi_ddb_status fi_batch_call(fi_batch *b, const char *op, json_t *req, json_t **resp,
+fi_ddb_status fi_batch_call(fi_batch *b, const char *op, const char *body, json_t **resp,
                             fi_ddb_result *r)
 {
     json_t *dummy = NULL;
     memset(r, 0, sizeof *r);
-    fi_ddb_status s = b->ctx->ddb.call(b->ctx->ddb.ud, op, req, resp ? resp : &dummy, r);
+    fi_ddb_status s = b->ctx->ddb.call(b->ctx->ddb.ud, op, body, resp ? resp : &dummy, r);
     json_decref(dummy);
     if (s == FI_DDB_OK || s == FI_DDB_CONDITION_FAILED)
         b->ok_writes++;
     return s;
 }
 
-/* PutItem items[i] (or `item` when given) with an optional condition. */
+fi_ddb_status fi_batch_call_json(fi_batch *b, const char *op, json_t *req, json_t **resp,
+                                 fi_ddb_result *r)
+{
+    char *body = json_dumps(req, JSON_COMPACT);
+    if (!body) {
+        memset(r, 0, sizeof *r);
+        if (resp)
+            *resp = NULL;
+        r->status = FI_DDB_CLIENT_ERROR;
+        snprintf(r->type, sizeof r->type, "SerializationError");
+        snprintf(r->message, sizeof r->message, "cannot serialise the %s request", op);
+        return r->status;
+    }
+    fi_ddb_status s = fi_batch_call(b, op, body, resp, r);
+    free(body);
+    return s;
+}
+
+/* The PutItem body of sighting i, {"TableName":...,"Item":...}; NULL when out of memory. */
+static char *put_text(fi_batch *b, size_t i)
+{
+    fi_text t = {0};
+    const fi_sighting *s = &b->sightings.v[i];
+    fi_text_put(&t, "{\"TableName\":", 13);
+    fi_text_quote(&t, b->ctx->cfg->table, strlen(b->ctx->cfg->table));
+    fi_text_put(&t, ",\"Item\":", 8);
+    fi_item_text(&t, s, &b->recs[s->rec]);
+    fi_text_put(&t, "}", 1);
+    return fi_text_finish(&t, NULL);
+}
+
+/* PutItem sighting i (item NULL), or `item` for sighting i with an optional condition. */
 static void put_one(fi_batch *b, size_t i, json_t *item, const char *condition)
 {
     fi_ddb_result r;
+    char *body = NULL;
     if (stopped(b, i))
         return;
-    json_t *req = json_pack("{s:s, s:O}", "TableName", b->ctx->cfg->table, "Item",
-                            item ? item : json_array_get(b->items, i));
-    if (req && condition)
-        json_object_set_new(req, "ConditionExpression", json_string(condition));
-    if (!req) {
+    if (item) {
+        json_t *req = json_pack("{s:s, s:O}", "TableName", b->ctx->cfg->table, "Item", item);
+        if (req && condition)
+            json_object_set_new(req, "ConditionExpression", json_string(condition));
+        body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+        json_decref(req);
+    } else {
+        body = put_text(b, i);
+    }
+    if (!body) {
         fi_ddb_result oom = {FI_DDB_CLIENT_ERROR, 0, 0, "OutOfMemory", "building PutItem"};
         fi_batch_note_failure(b, "PutItem", &oom, i);
         return;
     }
-    fi_ddb_status s = fi_batch_call(b, "PutItem", req, NULL, &r);
+    fi_ddb_status s = fi_batch_call(b, "PutItem", body, NULL, &r);
     if (s == FI_DDB_OK)
         b->st->written++;
     else if (s == FI_DDB_CONDITION_FAILED)
         b->st->duplicates++;
     else
         fi_batch_note_failure(b, "PutItem", &r, i);
-    json_decref(req);
+    free(body);
 }
 
 /* Keep in idx[] only the items whose id is in the UnprocessedItems list. */
@@ -100,8 +140,8 @@ static size_t still_pending(fi_batch *b, json_t *unprocessed, size_t *idx, size_
             json_object_set_new(ids, id, json_true());
     }
     for (size_t j = 0; j < n; j++) {
-        const char *id = fi_av_get_s(json_array_get(b->items, idx[j]), "id");
-        if (id && json_object_get(ids, id))
+        const char *id = b->sightings.v[idx[j]].id;
+        if (json_object_get(ids, id))
             idx[m++] = idx[j];
         else
             b->st->written++;
@@ -110,13 +150,22 @@ static size_t still_pending(fi_batch *b, json_t *unprocessed, size_t *idx, size_
     return m;
 }
 
-static json_t *batch_request(fi_batch *b, const size_t *idx, size_t n)
+/* The BatchWriteItem body of sightings idx[0..n):
+ * {"RequestItems":{table:[{"PutRequest":{"Item":...}},...]}}; NULL when out of memory. */
+static char *batch_request(fi_batch *b, const size_t *idx, size_t n)
 {
-    json_t *puts = json_array();
-    for (size_t j = 0; puts && j < n; j++)
-        json_array_append_new(puts, json_pack("{s:{s:O}}", "PutRequest", "Item",
-                                              json_array_get(b->items, idx[j])));
-    return puts ? json_pack("{s:{s:o}}", "RequestItems", b->ctx->cfg->table, puts) : NULL;
+    fi_text t = {0};
+    fi_text_put(&t, "{\"RequestItems\":{", 17);
+    fi_text_quote(&t, b->ctx->cfg->table, strlen(b->ctx->cfg->table));
+    fi_text_put(&t, ":[", 2);
+    for (size_t j = 0; j < n; j++) {
+        const fi_sighting *s = &b->sightings.v[idx[j]];
+        fi_text_puts(&t, j ? ",{\"PutRequest\":{\"Item\":" : "{\"PutRequest\":{\"Item\":");
+        fi_item_text(&t, s, &b->recs[s->rec]);
+        fi_text_put(&t, "}}", 2);
+    }
+    fi_text_put(&t, "]}}", 3);
+    return fi_text_finish(&t, NULL);
 }
 
 /* The answer to a chunk's first BatchWriteItem, when it was sent with
@@ -160,9 +209,9 @@ static void write_chunk(fi_batch *b, size_t *idx, size_t n, chunk_answer *first)
             r = first->r;
             first = NULL;
         } else {
-            json_t *req = batch_request(b, idx, n);
+            char *req = batch_request(b, idx, n);
             s = req ? fi_batch_call(b, "BatchWriteItem", req, &resp, &r) : FI_DDB_CLIENT_ERROR;
-            json_decref(req);
+            free(req);
         }
         if (s == FI_DDB_OK) {
             json_t *un = json_object_get(json_object_get(resp, "UnprocessedItems"), b->ctx->cfg->table);
@@ -187,32 +236,32 @@ static void write_chunk(fi_batch *b, size_t *idx, size_t n, chunk_answer *first)
 static void write_chunks_together(fi_batch *b, size_t *idx, size_t n)
 {
     size_t nch = (n + BATCH_MAX - 1) / BATCH_MAX;
-    json_t **reqs = calloc(nch, sizeof *reqs), **resps = calloc(nch, sizeof *resps);
+    char **reqs = calloc(nch, sizeof *reqs);
+    json_t **resps = calloc(nch, sizeof *resps);
     fi_ddb_result *res = calloc(nch, sizeof *res);
-    if (!reqs || !resps || !res) { /* out of memory: one chunk at a time */
+    int built = reqs && resps && res;
+    for (size_t c = 0; built && c < nch; c++) {
+        size_t off = c * BATCH_MAX;
+        reqs[c] = batch_request(b, idx + off, n - off < BATCH_MAX ? n - off : BATCH_MAX);
+        built = reqs[c] != NULL;
+    }
+    if (!built) { /* out of memory: one chunk at a time */
         for (size_t off = 0; off < n; off += BATCH_MAX)
             write_chunk(b, idx + off, n - off < BATCH_MAX ? n - off : BATCH_MAX, NULL);
         goto cleanup;
     }
+    b->ctx->ddb.call_many(b->ctx->ddb.ud, "BatchWriteItem", (const char *const *)reqs, nch, resps,
+                          res);
     for (size_t c = 0; c < nch; c++) {
         size_t off = c * BATCH_MAX;
-        reqs[c] = batch_request(b, idx + off, n - off < BATCH_MAX ? n - off : BATCH_MAX);
-    }
-    b->ctx->ddb.call_many(b->ctx->ddb.ud, "BatchWriteItem", reqs, nch, resps, res);
-    for (size_t c = 0; c < nch; c++) {
-        size_t off = c * BATCH_MAX;
-        chunk_answer a = {reqs[c] ? res[c].status : FI_DDB_CLIENT_ERROR, resps[c], res[c]};
-        if (!reqs[c]) { /* never sent: write_chunk's own fallback */
-            json_decref(resps[c]);
-            a.resp = NULL;
-        }
+        chunk_answer a = {res[c].status, resps[c], res[c]};
         if (a.status == FI_DDB_OK || a.status == FI_DDB_CONDITION_FAILED)
             b->ok_writes++;
         write_chunk(b, idx + off, n - off < BATCH_MAX ? n - off : BATCH_MAX, &a);
     }
 cleanup:
     for (size_t c = 0; reqs && c < nch; c++)
-        json_decref(reqs[c]);
+        free(reqs[c]);
     free(reqs);
     free(resps);
     free(res);
@@ -220,7 +269,7 @@ cleanup:
 
 void fi_write_sightings(fi_batch *b)
 {
-    size_t n = json_array_size(b->items), k = 0;
+    size_t n = b->sightings.n, k = 0;
     size_t *idx = malloc((n ? n : 1) * sizeof *idx);
     json_t *seen = json_object();
     if (!idx || !seen) {
@@ -229,9 +278,9 @@ void fi_write_sightings(fi_batch *b)
         goto cleanup;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *id = fi_av_get_s(json_array_get(b->items, i), "id");
+        const char *id = b->sightings.v[i].id;
         /* The same record twice in one event: BatchWriteItem refuses duplicate keys. */
-        if (!id || json_object_get(seen, id)) {
+        if (json_object_get(seen, id)) {
             b->st->duplicates++;
             continue;
         }

@@ -103,10 +103,27 @@ static fi_ddb_status mock_update(mock *m, json_t *req, json_t **resp, fi_ddb_res
     return FI_DDB_OK;
 }
 
-static fi_ddb_status mock_call(void *ud, const char *op, json_t *req, json_t **resp,
+/* The writers' request bodies are text: the mock reads them back, so a
+ * body that is not JSON fails the test at once. */
+static fi_ddb_status mock_call_req(mock *m, const char *op, json_t *req, json_t **resp,
+                                   fi_ddb_result *r);
+static fi_ddb_status mock_call(void *ud, const char *op, const char *body, json_t **resp,
                                fi_ddb_result *r)
 {
-    mock *m = ud;
+    json_error_t jerr;
+    json_t *req = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req) {
+        fprintf(stderr, "mock: %s body is not JSON: %s\n%s\n", op, jerr.text, body);
+        abort();
+    }
+    fi_ddb_status s = mock_call_req(ud, op, req, resp, r);
+    json_decref(req);
+    return s;
+}
+
+static fi_ddb_status mock_call_req(mock *m, const char *op, json_t *req, json_t **resp,
+                                   fi_ddb_result *r)
+{
     *resp = NULL;
     json_array_append_new(m->calls, json_pack("{s:s, s:O}", "op", op, "req", req));
     int n = (int)json_array_size(m->calls);
