@@ -16,6 +16,11 @@
 
 #define STORE_BATCH_MAX 512
 #define STORE_READERS 4
+/* WAL checkpoints, in frames (pages): the writer copies the WAL back into
+ * the database once it holds STORE_WAL_IDLE frames and no job is waiting,
+ * or once it holds STORE_WAL_BUSY frames whatever is waiting. */
+#define STORE_WAL_IDLE 1000
+#define STORE_WAL_BUSY 4000
 
 typedef struct store_job {
     store_fn fn;
@@ -44,6 +49,7 @@ struct store {
     int pool_free;              /* entries of pool[] available, a stack */
     store_conn *pool[STORE_READERS];
     unsigned long commits, jobs;
+    int wal_frames;             /* frames in the WAL after the last commit */
     /* Bumped after a commit that changed the catalog (or a failed commit):
      * connections drop their catalog caches when they see a new value.
      * A reader reads it before its snapshot starts, so a cache filled in
@@ -280,6 +286,40 @@ static void store_run_batch(store_t *s, store_job *batch)
     s->commits++;
 }
 
+/* Replaces SQLite's auto-checkpoint, which runs inside COMMIT: the jobs
+ * of that commit would wait for it (copying and fsyncing megabytes), and
+ * so would every job queued behind them.  The writer checkpoints after it
+ * has woken them instead; see store_checkpoint_due. */
+static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    ((store_t *)arg)->wal_frames = frames;
+    return SQLITE_OK;
+}
+
+/* With s->mu held.  Checkpointing only when the queue is empty keeps the
+ * copy off every request's path under bursty load; the busy bound keeps
+ * the WAL (and readers' WAL-index lookups) small under sustained load.
+ * The writer, not another connection, checkpoints, so the WAL restarts
+ * from its beginning at the next commit instead of growing. */
+static bool store_checkpoint_due(const store_t *s)
+{
+    return s->path != NULL && (s->wal_frames >= STORE_WAL_BUSY ||
+                               (s->wal_frames >= STORE_WAL_IDLE && s->head == NULL));
+}
+
+static void store_checkpoint(store_t *s)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                       &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log_error("store: checkpoint: %s", sqlite3_errmsg(s->writer->db));
+    /* Frames a reader still needs stay; the next commit's hook recounts. */
+    s->wal_frames = 0;
+}
+
 static void *store_writer_main(void *arg)
 {
     store_t *s = arg;
@@ -315,6 +355,11 @@ static void *store_writer_main(void *arg)
         }
         pthread_mutex_lock(&s->mu);
         s->jobs += (unsigned long)n;
+        if (store_checkpoint_due(s)) {
+            pthread_mutex_unlock(&s->mu);
+            store_checkpoint(s);
+            pthread_mutex_lock(&s->mu);
+        }
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -398,6 +443,8 @@ int store_open(const char *path, store_t **out, err_t *err)
         goto fail;
     if (store_migrate(s, err) != 0)
         goto fail;
+    if (s->path != NULL)
+        sqlite3_wal_hook(s->writer->db, store_wal_hook, s);
     if (pthread_create(&s->thread, NULL, store_writer_main, s) != 0) {
         err_set(err, ERR_INTERNAL, "cannot start the writer thread");
         goto fail;
