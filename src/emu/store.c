@@ -67,9 +67,10 @@ static const char *const store_schemas[] = {
 /* The layout version written to PRAGMA user_version.  Files from before
  * versioning say 0 and are version 1 when they have tables; step [v]
  * brings a version v-1 file to version v. */
-#define STORE_VERSION 2
+#define STORE_VERSION 3
 static const char *const store_upgrades[STORE_VERSION + 1] = {
     [2] = store_upgrade_ddb_v2,
+    [3] = store_upgrade_ddb_v3,
 };
 
 int store_fail(store_conn *c, err_t *err)

@@ -54,5 +54,6 @@ extern const char store_schema_kin[];
 extern const char store_schema_lam[];
 /* Upgrade steps of existing databases (store.c runs them in order). */
 extern const char store_upgrade_ddb_v2[];
+extern const char store_upgrade_ddb_v3[];
 
 #endif

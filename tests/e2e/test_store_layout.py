@@ -1,8 +1,13 @@
-"""The database file across emu versions: a file written before layouts
-were versioned (version 1: items keyed by (tbl, idx, seg, hk, rk, pk)) is
-upgraded in place at start; a file from a newer emu is refused."""
+"""The database file across emu versions: files of older layouts are
+upgraded in place at start, step by step, keeping every item; a file from a
+newer emu is refused.
+  version 1 (before versioning): WITHOUT ROWID, keyed by (tbl, idx, seg, hk, rk, pk)
+  version 2: WITHOUT ROWID, keyed by (tbl, idx, hk, rk, pk)
+  version 3: a rowid table, with a unique index on (tbl, idx, hk, rk, pk)"""
 import sqlite3
 import subprocess
+
+import pytest
 
 from boto3.dynamodb.conditions import Key
 
@@ -14,31 +19,40 @@ V1_ITEMS = """CREATE TABLE ddb_items(
   size INTEGER NOT NULL,
   PRIMARY KEY(tbl, idx, seg, hk, rk, pk)) WITHOUT ROWID"""
 
+V2_ITEMS = V1_ITEMS.replace("seg, hk", "hk")
 
-def make_v1(db):
-    """Rewrite a current file into the version 1 layout, rows unchanged."""
+
+def make_old(db, items_sql, version):
+    """Rewrite a current file into an older layout, rows unchanged."""
     con = sqlite3.connect(db)
-    con.executescript("ALTER TABLE ddb_items RENAME TO cur;" + V1_ITEMS + ";"
+    con.executescript("ALTER TABLE ddb_items RENAME TO cur;" + items_sql + ";"
                       "INSERT INTO ddb_items SELECT tbl, idx, seg, hk, rk, pk, body, size FROM cur;"
-                      "DROP TABLE cur; PRAGMA user_version = 0;")
-    pk = con.execute("SELECT group_concat(name) FROM pragma_index_info("
-                     "(SELECT name FROM pragma_index_list('ddb_items') WHERE origin = 'pk'))"
-                     ).fetchone()[0]
+                      "DROP TABLE cur; PRAGMA user_version = %d;" % version)
     con.close()
-    return pk
+    return layout(db)
 
 
 def layout(db):
+    """(user_version, key columns, 'pk' for a WITHOUT ROWID primary key or
+    'unique' for a unique index on a rowid table)."""
     con = sqlite3.connect(db)
     version = con.execute("PRAGMA user_version").fetchone()[0]
-    pk = con.execute("SELECT group_concat(name) FROM pragma_index_info("
-                     "(SELECT name FROM pragma_index_list('ddb_items') WHERE origin = 'pk'))"
-                     ).fetchone()[0]
+    idx, origin = con.execute("SELECT name, origin FROM pragma_index_list('ddb_items')"
+                              " WHERE \"unique\" = 1").fetchone()
+    cols = con.execute("SELECT group_concat(name) FROM pragma_index_info(?)",
+                       (idx,)).fetchone()[0]
     con.close()
-    return version, pk
+    return version, cols, "pk" if origin == "pk" else "unique"
 
 
-def test_version1_file_is_upgraded_with_every_item(emu_factory, tmp_path):
+CURRENT = (3, "tbl,idx,hk,rk,pk", "unique")
+
+
+@pytest.mark.parametrize("old", [(V1_ITEMS, 0, (0, "tbl,idx,seg,hk,rk,pk", "pk"), "2, 3"),
+                                 (V2_ITEMS, 2, (2, "tbl,idx,hk,rk,pk", "pk"), "3")],
+                         ids=["version1", "version2"])
+def test_old_file_is_upgraded_with_every_item(emu_factory, tmp_path, old):
+    items_sql, version, old_layout, steps = old
     db = str(tmp_path / "old.db")
     e = emu_factory(db=db)
     res = e.resource("dynamodb")
@@ -58,12 +72,13 @@ def test_version1_file_is_upgraded_with_every_item(emu_factory, tmp_path):
             for s in range(5):
                 w.put_item(Item={"person": "p%02d" % p, "seen": s, "camera": "cam%d" % (p % 3)})
     assert e.stop() == 0
-    assert layout(db) == (2, "tbl,idx,hk,rk,pk")
-    assert make_v1(db) == "tbl,idx,seg,hk,rk,pk"
+    assert layout(db) == CURRENT
+    assert make_old(db, items_sql, version) == old_layout
 
     e.start()
-    assert layout(db) == (2, "tbl,idx,hk,rk,pk")
-    assert "upgraded" in e.logs() and "layout version 2" in e.logs()
+    assert layout(db) == CURRENT
+    for step in steps.split(", "):
+        assert "upgraded %s to layout version %s" % (db, step) in e.logs()
     t = e.resource("dynamodb").Table("faces")
     assert t.item_count == 100
     assert t.get_item(Key={"person": "p07", "seen": 3})["Item"]["camera"] == "cam1"

@@ -25,6 +25,7 @@
 __attribute__((weak)) const char store_schema_ddb[] = "SELECT 1;";
 __attribute__((weak)) const char store_schema_lam[] = "SELECT 1;";
 __attribute__((weak)) const char store_upgrade_ddb_v2[] = "SELECT 1;";
+__attribute__((weak)) const char store_upgrade_ddb_v3[] = "SELECT 1;";
 struct store_conn;
 __attribute__((weak)) void store_ddb_cache_clear(struct store_conn *c)
 {
