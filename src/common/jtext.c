@@ -17,12 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct jtext_buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-} jtext_buf;
-
 static bool jtext_reserve(jtext_buf *b, size_t n)
 {
     if (b->failed)
@@ -42,7 +36,7 @@ static bool jtext_reserve(jtext_buf *b, size_t n)
     return true;
 }
 
-static void jtext_put(jtext_buf *b, const char *s, size_t n)
+void jtext_put(jtext_buf *b, const char *s, size_t n)
 {
     if (n == 0 || !jtext_reserve(b, n))
         return;
@@ -61,8 +55,9 @@ static const unsigned char jtext_escape[256] = {
     [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
-static void jtext_string(jtext_buf *b, const char *s, size_t n)
+void jtext_put_string(jtext_buf *b, const char *s, size_t n)
 {
+    static const char hex[] = "0123456789ABCDEF";
     jtext_char(b, '"');
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
@@ -71,7 +66,6 @@ static void jtext_string(jtext_buf *b, const char *s, size_t n)
             continue;
         jtext_put(b, s + run, i - run);
         run = i + 1;
-        char esc[8];
         switch (c) {
         case '"': jtext_put(b, "\\\"", 2); break;
         case '\\': jtext_put(b, "\\\\", 2); break;
@@ -80,9 +74,10 @@ static void jtext_string(jtext_buf *b, const char *s, size_t n)
         case '\n': jtext_put(b, "\\n", 2); break;
         case '\r': jtext_put(b, "\\r", 2); break;
         case '\t': jtext_put(b, "\\t", 2); break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04X", c);
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             jtext_put(b, esc, 6);
+        }
         }
     }
     jtext_put(b, s + run, n - run);
@@ -102,7 +97,7 @@ static void jtext_value(jtext_buf *b, const json_t *v)
             if (!first)
                 jtext_char(b, ',');
             first = false;
-            jtext_string(b, key, strlen(key));
+            jtext_put_string(b, key, strlen(key));
             jtext_char(b, ':');
             jtext_value(b, val);
         }
@@ -120,7 +115,7 @@ static void jtext_value(jtext_buf *b, const json_t *v)
         break;
     }
     case JSON_STRING:
-        jtext_string(b, json_string_value(v), json_string_length(v));
+        jtext_put_string(b, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
         jtext_put(b, num, (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
@@ -141,30 +136,53 @@ static void jtext_value(jtext_buf *b, const json_t *v)
     }
 }
 
-static char *jtext_finish(jtext_buf b, size_t *len);
+void jtext_puts(jtext_buf *b, const char *s)
+{
+    jtext_put(b, s, strlen(s));
+}
+
+void jtext_put_uint(jtext_buf *b, size_t v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    jtext_put(b, d + i, sizeof d - i);
+}
+
+char *jtext_finish(jtext_buf *b, size_t *len)
+{
+    char *p = NULL;
+    if (jtext_reserve(b, 0)) {
+        b->p[b->len] = '\0';
+        p = b->p;
+        if (len != NULL)
+            *len = b->len;
+    } else {
+        free(b->p);
+    }
+    *b = (jtext_buf){0};
+    return p;
+}
+
+void jtext_free(jtext_buf *b)
+{
+    free(b->p);
+    *b = (jtext_buf){0};
+}
 
 char *jtext_quote(const char *s, size_t n, size_t *len)
 {
     jtext_buf b = {0};
-    jtext_string(&b, s, n);
-    return jtext_finish(b, len);
+    jtext_put_string(&b, s, n);
+    return jtext_finish(&b, len);
 }
 
 char *jtext_dump(const json_t *v, size_t *len)
 {
     jtext_buf b = {0};
     jtext_value(&b, v);
-    return jtext_finish(b, len);
-}
-
-static char *jtext_finish(jtext_buf b, size_t *len)
-{
-    if (!jtext_reserve(&b, 0)) {
-        free(b.p);
-        return NULL;
-    }
-    b.p[b.len] = '\0';
-    if (len != NULL)
-        *len = b.len;
-    return b.p;
+    return jtext_finish(&b, len);
 }

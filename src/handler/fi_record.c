@@ -377,44 +377,44 @@ static void item_attrs(const fi_sighting *s, const fi_rec *r, attr_fn fn, void *
 }
 
 typedef struct text_ud {
-    fi_text *t;
+    jtext_buf *t;
     int first;
 } text_ud;
 
 static void text_attr(void *ud, const char *name, char type, const void *v)
 {
     text_ud *u = ud;
-    fi_text *t = u->t;
-    fi_text_puts(t, u->first ? "{\"" : ",\"");
+    jtext_buf *t = u->t;
+    jtext_puts(t, u->first ? "{\"" : ",\"");
     u->first = 0;
-    fi_text_puts(t, name); /* attribute names need no escaping */
+    jtext_puts(t, name); /* attribute names need no escaping */
     if (type == 'M') {
         const fi_face *d = v;
         int first = 1;
-        fi_text_put(t, "\":{\"M\":{", 8);
+        jtext_put(t, "\":{\"M\":{", 8);
         for (int i = 0; i < 4; i++) {
             if (!d->box[i][0])
                 continue;
-            fi_text_puts(t, first ? "\"" : ",\"");
+            jtext_puts(t, first ? "\"" : ",\"");
             first = 0;
-            fi_text_puts(t, box_keys[i]);
-            fi_text_put(t, "\":{\"N\":", 7);
-            fi_text_quote(t, d->box[i], strlen(d->box[i]));
-            fi_text_put(t, "}", 1);
+            jtext_puts(t, box_keys[i]);
+            jtext_put(t, "\":{\"N\":", 7);
+            jtext_put_string(t, d->box[i], strlen(d->box[i]));
+            jtext_put(t, "}", 1);
         }
-        fi_text_put(t, "}}", 2);
+        jtext_put(t, "}}", 2);
         return;
     }
-    fi_text_puts(t, type == 'S' ? "\":{\"S\":" : "\":{\"N\":");
-    fi_text_quote(t, v, strlen(v));
-    fi_text_put(t, "}", 1);
+    jtext_puts(t, type == 'S' ? "\":{\"S\":" : "\":{\"N\":");
+    jtext_put_string(t, v, strlen(v));
+    jtext_put(t, "}", 1);
 }
 
-void fi_item_text(fi_text *t, const fi_sighting *s, const fi_rec *r)
+void fi_item_text(jtext_buf *t, const fi_sighting *s, const fi_rec *r)
 {
     text_ud u = {t, 1};
     item_attrs(s, r, text_attr, &u);
-    fi_text_put(t, "}", 1);
+    jtext_put(t, "}", 1);
 }
 
 static void json_attr(void *ud, const char *name, char type, const void *v)

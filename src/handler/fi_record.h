@@ -28,7 +28,7 @@
 #include <stddef.h>
 
 #include "fi_jdoc.h"
-#include "fi_text.h"
+#include "../common/jtext.h"
 
 /* The Kinesis side of one event record; all strings borrowed, never NULL. */
 typedef struct fi_kctx {
@@ -95,7 +95,7 @@ void fi_record_json_error(const char *text, size_t len, char *why, size_t whylen
 void fi_rec_clear(fi_rec *r);
 
 /* Append the item of s (a JSON object, compact) to t. */
-void fi_item_text(fi_text *t, const fi_sighting *s, const fi_rec *r);
+void fi_item_text(jtext_buf *t, const fi_sighting *s, const fi_rec *r);
 /* The item of s as a jansson object (new reference; NULL when out of memory). */
 json_t *fi_item_json(const fi_sighting *s, const fi_rec *r);
 

@@ -25,7 +25,7 @@
 #include "fi_json.h"
 #include "fi_log.h"
 #include "fi_record.h"
-#include "fi_text.h"
+#include "../common/jtext.h"
 
 #define BATCH_MAX 25
 
@@ -88,14 +88,14 @@ fi_ddb_status fi_batch_call_json(fi_batch *b, const char *op, json_t *req, json_
 /* The PutItem body of sighting i, {"TableName":...,"Item":...}; NULL when out of memory. */
 static char *put_text(fi_batch *b, size_t i)
 {
-    fi_text t = {0};
+    jtext_buf t = {0};
     const fi_sighting *s = &b->sightings.v[i];
-    fi_text_put(&t, "{\"TableName\":", 13);
-    fi_text_quote(&t, b->ctx->cfg->table, strlen(b->ctx->cfg->table));
-    fi_text_put(&t, ",\"Item\":", 8);
+    jtext_put(&t, "{\"TableName\":", 13);
+    jtext_put_string(&t, b->ctx->cfg->table, strlen(b->ctx->cfg->table));
+    jtext_put(&t, ",\"Item\":", 8);
     fi_item_text(&t, s, &b->recs[s->rec]);
-    fi_text_put(&t, "}", 1);
-    return fi_text_finish(&t, NULL);
+    jtext_put(&t, "}", 1);
+    return jtext_finish(&t, NULL);
 }
 
 /* PutItem sighting i (item NULL), or `item` for sighting i with an optional condition. */
@@ -154,18 +154,18 @@ static size_t still_pending(fi_batch *b, json_t *unprocessed, size_t *idx, size_
  * {"RequestItems":{table:[{"PutRequest":{"Item":...}},...]}}; NULL when out of memory. */
 static char *batch_request(fi_batch *b, const size_t *idx, size_t n)
 {
-    fi_text t = {0};
-    fi_text_put(&t, "{\"RequestItems\":{", 17);
-    fi_text_quote(&t, b->ctx->cfg->table, strlen(b->ctx->cfg->table));
-    fi_text_put(&t, ":[", 2);
+    jtext_buf t = {0};
+    jtext_put(&t, "{\"RequestItems\":{", 17);
+    jtext_put_string(&t, b->ctx->cfg->table, strlen(b->ctx->cfg->table));
+    jtext_put(&t, ":[", 2);
     for (size_t j = 0; j < n; j++) {
         const fi_sighting *s = &b->sightings.v[idx[j]];
-        fi_text_puts(&t, j ? ",{\"PutRequest\":{\"Item\":" : "{\"PutRequest\":{\"Item\":");
+        jtext_puts(&t, j ? ",{\"PutRequest\":{\"Item\":" : "{\"PutRequest\":{\"Item\":");
         fi_item_text(&t, s, &b->recs[s->rec]);
-        fi_text_put(&t, "}}", 2);
+        jtext_put(&t, "}}", 2);
     }
-    fi_text_put(&t, "]}}", 3);
-    return fi_text_finish(&t, NULL);
+    jtext_put(&t, "]}}", 3);
+    return jtext_finish(&t, NULL);
 }
 
 /* The answer to a chunk's first BatchWriteItem, when it was sent with

@@ -1,7 +1,7 @@
 /*
  * test_handler_jdoc.c - the handler's hot-path codecs: fi_jdoc (the in-place
  * JSON parser, which must accept exactly what jansson accepts and read the
- * same values), fi_text (JSON string literals as json_dumps writes them)
+ * same values), jtext_put_string (JSON string literals as json_dumps writes them)
  * and the item text of fi_record.c (equal to json_dumps of the jansson
  * item).  Tables of (input, expected) first, then jansson as the oracle
  * over mutated records.  Run from the repository root (fixtures/).
@@ -20,7 +20,7 @@
 #include "handler/fi_jdoc.h"
 #include "handler/fi_json.h"
 #include "handler/fi_record.h"
-#include "handler/fi_text.h"
+#include "common/jtext.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -244,7 +244,7 @@ static void test_against_jansson(void **state)
     free(rec);
 }
 
-/* fi_text_quote writes what json_dumps writes. */
+/* jtext_put_string writes what json_dumps writes. */
 static void test_quote(void **state)
 {
     (void)state;
@@ -257,9 +257,9 @@ static void test_quote(void **state)
         {"caf\xc3\xa9 \xf0\x9f\x98\x80", 10, "\"caf\xc3\xa9 \xf0\x9f\x98\x80\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        fi_text t = {0};
-        fi_text_quote(&t, cases[i].in, cases[i].n);
-        char *got = fi_text_finish(&t, NULL);
+        jtext_buf t = {0};
+        jtext_put_string(&t, cases[i].in, cases[i].n);
+        char *got = jtext_finish(&t, NULL);
         assert_string_equal(got, cases[i].out);
         json_t *s = json_stringn(cases[i].in, cases[i].n);
         char *want = json_dumps(s, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -268,11 +268,11 @@ static void test_quote(void **state)
         json_decref(s);
         free(got);
     }
-    fi_text t = {0};
-    fi_text_uint(&t, 0);
-    fi_text_puts(&t, ",");
-    fi_text_uint(&t, 18446744073709551615ull);
-    char *got = fi_text_finish(&t, NULL);
+    jtext_buf t = {0};
+    jtext_put_uint(&t, 0);
+    jtext_puts(&t, ",");
+    jtext_put_uint(&t, 18446744073709551615ull);
+    char *got = jtext_finish(&t, NULL);
     assert_string_equal(got, "0,18446744073709551615");
     free(got);
 }
@@ -305,9 +305,9 @@ static void test_item_text(void **state)
         int n = fi_record_parse(&r, len, 3, &d, &out, why, sizeof why);
         assert_true(n >= 0);
         for (size_t i = 0; i < out.n; i++) {
-            fi_text t = {0};
+            jtext_buf t = {0};
             fi_item_text(&t, &out.v[i], &r);
-            char *got = fi_text_finish(&t, NULL);
+            char *got = jtext_finish(&t, NULL);
             json_t *item = fi_item_json(&out.v[i], &r);
             char *want = json_dumps(item, JSON_COMPACT);
             assert_string_equal(got, want);

@@ -1,2 +1,2 @@
-DEPS_test_handler_jdoc := src/handler/fi_jdoc.c src/handler/fi_text.c src/handler/fi_record.c \
+DEPS_test_handler_jdoc := src/handler/fi_jdoc.c src/common/jtext.c src/handler/fi_record.c \
 	src/handler/fi_json.c src/common/sigv4.c src/common/base64.c
