@@ -8,14 +8,14 @@ the stream, table and mapping, a generator of Rekognition face-search records
   sustained matched faces/s  faces generated in PIPE_SECONDS, divided by the
                              time from the first PutRecords until the last
                              generated face is readable (so a backlog counts);
-  PutRecords-to-readable     for one record in every PIPE_SAMPLE-th PutRecords:
+  PutRecords-to-readable     for one random record of every PIPE_SAMPLE-th PutRecords:
                              time from the PutRecords answer until GetItem
                              finds its first sighting (p50/p99).
 The sighting id is the handler's: sha256("v1\\n<stream arn>\\n<seq>\\n<face>\\n<match>")[:32].
 
 Environment: PIPE_SECONDS [10], PIPE_SHARDS [2], PIPE_GENERATORS [4] threads,
 PIPE_BATCH [100] records per PutRecords, PIPE_ESM_BATCH [100] BatchSize,
-PIPE_SAMPLE [20], PIPE_DRAIN [60] seconds allowed to drain, PIPE_DEDUP [sighting],
+PIPE_SAMPLE [1], PIPE_DRAIN [60] seconds allowed to drain, PIPE_DEDUP [sighting],
 PIPE_PARALLEL [1] ParallelizationFactor (the function gets shards x factor runtimes),
 PIPE_RATE [0 = as fast as the generators go] records/s offered: the delay is only
 meaningful at a rate the pipeline sustains, so measure the throughput first,
@@ -29,6 +29,7 @@ import hashlib
 import http.client
 import json
 import os
+import random
 import signal
 import statistics
 import sys
@@ -45,7 +46,7 @@ SHARDS = bench.env_num("PIPE_SHARDS", 2)
 GENERATORS = bench.env_num("PIPE_GENERATORS", 4)
 BATCH = bench.env_num("PIPE_BATCH", 100)
 ESM_BATCH = bench.env_num("PIPE_ESM_BATCH", 100)
-SAMPLE = max(1, bench.env_num("PIPE_SAMPLE", 20))
+SAMPLE = max(1, bench.env_num("PIPE_SAMPLE", 1))
 DRAIN = bench.env_num("PIPE_DRAIN", 60)
 DEDUP = os.environ.get("PIPE_DEDUP", "sighting")
 RATE = bench.env_num("PIPE_RATE", 0)
@@ -138,8 +139,11 @@ class Run:
                 self.records += len(entries)
                 self.faces += sum(tpl[j][1] for j in meta)
                 if entries and self.requests % SAMPLE == 0:
-                    first = tpl[meta[0]][2]
-                    self.pending[sighting_id(self.arn, entries[0]["SequenceNumber"], *first)] = now
+                    # A random record of the batch: the first one would be
+                    # in the first invocation and the first write chunk.
+                    i = random.randrange(len(entries))
+                    first = tpl[meta[i]][2]
+                    self.pending[sighting_id(self.arn, entries[i]["SequenceNumber"], *first)] = now
                 if entries:
                     self.last_ids[g] = sighting_id(self.arn, entries[-1]["SequenceNumber"],
                                                    *tpl[meta[len(entries) - 1]][2])
