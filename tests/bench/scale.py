@@ -11,8 +11,8 @@ column compares each size with the first: the goal is no scenario slower than
 Environment: SCALE_SIZES [10000,1000000] (10^7 takes ~15 min and ~5 GB here:
 opt in with SCALE_SIZES=10000,1000000,10000000), SCALE_DURATION [5],
 SCALE_RUNS [3], SCALE_SERVERS [emu] (also dynalite-mem, dynalite-disk), SCALE_WARM [1]:
-read the database files once after each load (0 = measure with whatever
-the page cache kept),
+sync, then read the database files once after each load (0 = measure with
+whatever the page cache kept, during writeback),
 BENCH_THREADS, BENCH_CONNECTIONS, EMU_BIN.
 """
 import os
@@ -83,10 +83,14 @@ def load(srv, frm, to):
 
 
 def warm(path):
-    """Read every file under path once, so the measurement sees the page
-    cache a long-running server has, not the disk: this machine's page
-    cache does not keep what a load of 10^7 items wrote (GetItem at 10^7
-    ran at p50 5.6 ms from disk, 1.1 ms once warm)."""
+    """Write back what the load left dirty, then read every file under path
+    once, so the measurement sees the page cache a long-running server
+    has, not the disk or the kernel's writeback: this machine's page cache
+    does not keep what a load of 10^7 items wrote (GetItem at 10^7 ran at
+    p50 5.6 ms from disk, 1.1 ms once warm), and measured while gigabytes
+    were still being written back, GetItem at 10^7 ran at half the rate it
+    had a few minutes later on the same file."""
+    os.sync()
     for dirpath, _, files in os.walk(path):
         for f in files:
             try:
