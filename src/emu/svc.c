@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../common/crc32.h"
+#include "../common/jload.h"
 #include "../common/jtext.h"
 #include "../common/log.h"
 
@@ -100,7 +101,11 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
         goto reply;
     }
     json_error_t jerr;
-    in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    /* jload_fast declines what it cannot build exactly as jansson would;
+     * jansson then parses it and owns every error. */
+    in = jload_fast(req->body, req->body_len);
+    if (in == NULL)
+        in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (in == NULL || !json_is_object(in)) {
         err_set(&err, s->serialization, "%s",
                 in == NULL ? "Start of structure or map found where not expected." :
