@@ -179,12 +179,14 @@ static json_t *jload_integer(jload *j)
     if (neg)
         j->p++;
     const char *b = j->p;
-    int64_t v = 0;
     while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-        v = v * 10 + (*j->p++ - '0');
+        j->p++;
     size_t n = (size_t)(j->p - b);
     if (n == 0 || n > 18 || (n > 1 && *b == '0'))
         return NULL;
+    int64_t v = 0; /* 18 digits cannot overflow */
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (b[i] - '0');
     if (j->p < j->end && (*j->p == '.' || *j->p == 'e' || *j->p == 'E'))
         return NULL; /* a real: jansson's strtod decides its value */
     return json_integer(neg ? -v : v);
@@ -243,4 +245,10 @@ json_t *jload_fast(const char *buf, size_t len)
     }
     free(j.scratch);
     return v;
+}
+
+json_t *jload_stored(const char *buf, size_t len)
+{
+    json_t *v = jload_fast(buf, len);
+    return v != NULL ? v : json_loadb(buf, len, 0, NULL);
 }

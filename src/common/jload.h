@@ -24,4 +24,8 @@
  * of memory.  Caller owns the reference. */
 json_t *jload_fast(const char *buf, size_t len);
 
+/* Text emu wrote itself (stored items): jload_fast, else json_loadb with
+ * no flags, as before; NULL when it is not JSON.  Caller owns it. */
+json_t *jload_stored(const char *buf, size_t len);
+
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/jload.h"
 #include "av.h"
 #include "ddb_schema.h"
 
@@ -323,7 +324,7 @@ static int ddb_backfill_row(void *arg, const char *body, size_t len, size_t size
 {
     ddb_backfill_ctx *b = arg;
     (void)size; /* the table row's size; the index row gets its own */
-    json_t *item = json_loadb(body, len, 0, NULL);
+    json_t *item = jload_stored(body, len);
     if (item == NULL)
         return err_set(err, ERR_INTERNAL, "corrupt item");
     ddb_key bk = {0}, ik = {0};

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/jload.h"
 #include "../common/jtext.h"
 #include "av.h"
 #include "svc.h"
@@ -617,7 +618,7 @@ static int ddb_read_row(void *arg, const char *body, size_t len, size_t size, er
     ddb_read *r = arg;
     if (r->raw)
         return ddb_read_row_raw(r, body, len, size, err);
-    json_t *row = json_loadb(body, len, 0, NULL);
+    json_t *row = jload_stored(body, len);
     if (row == NULL)
         return err_set(err, ERR_INTERNAL, "corrupt item");
     if (r->kc.range_op == KC_BEGINS_WITH) {

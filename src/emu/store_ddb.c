@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/jload.h"
+
 const char store_schema_ddb[] =
     "CREATE TABLE IF NOT EXISTS ddb_tables("
     "  id INTEGER PRIMARY KEY,"
@@ -304,8 +306,8 @@ int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
         return 0;
     if (rc != SQLITE_ROW)
         return store_fail(c, err);
-    *item = json_loadb((const char *)sqlite3_column_text(st, 0),
-                       (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    *item = jload_stored((const char *)sqlite3_column_text(st, 0),
+                         (size_t)sqlite3_column_bytes(st, 0));
     if (*item == NULL)
         return err_set(err, ERR_INTERNAL, "corrupt item");
     return 0;
