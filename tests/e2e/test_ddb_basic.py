@@ -1,6 +1,7 @@
 """DynamoDB tables and single-item actions through boto3, raw HTTP and the AWS CLI."""
 import binascii
 import json
+import re
 import subprocess
 import urllib.request
 from decimal import Decimal
@@ -173,8 +174,11 @@ def test_protocol_headers_crc32_and_errors(emu):
     assert status == 200
     assert headers["Content-Type"] == "application/x-amz-json-1.0"
     assert int(headers["x-amz-crc32"]) == binascii.crc32(body)
-    assert len(headers["x-amzn-RequestId"]) == 36
+    uuid4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+    first = headers["x-amzn-RequestId"]
+    assert uuid4.match(first), first
     status, headers, body = raw(emu, "NoSuchOp", {})
+    assert uuid4.match(headers["x-amzn-RequestId"]) and headers["x-amzn-RequestId"] != first
     assert status == 400
     assert json.loads(body)["__type"] == "com.amazon.coral.service#UnknownOperationException"
     assert int(headers["x-amz-crc32"]) == binascii.crc32(body)
