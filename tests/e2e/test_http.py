@@ -1,6 +1,7 @@
 """The HTTP layer as clients meet it: one emu per port, many connections
 served at once while some requests wait for storage or for Lambda."""
 import concurrent.futures
+import http.client
 import subprocess
 
 from conftest import EMU_BIN
@@ -128,3 +129,18 @@ def test_clients_that_hang_up_mid_request_leave_emu_healthy(emu_factory, tmp_pat
     assert all(i == "after" or i.startswith("gone-") for i in ids)
     assert not any(i in ids for i in ("gone-%03d" % n for n in range(0, 200, 4)))
     assert e.stop() == 0
+
+
+def test_large_request_headers_and_keep_alive(emu):
+    """Each connection's header memory is 16 KB: 8 KB of extra headers
+    (ten times a SigV4-signed SDK request's) still get their answer, over
+    one keep-alive connection, request after request."""
+    conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=10)
+    headers = {"X-Amz-Target": "DynamoDB_20120810.ListTables",
+               "Content-Type": "application/x-amz-json-1.0",
+               "X-Pad-1": "a" * 4000, "X-Pad-2": "b" * 4000}
+    for _ in range(3):
+        conn.request("POST", "/", body=b"{}", headers=headers)
+        r = conn.getresponse()
+        assert (r.status, r.read()) == (200, b'{"TableNames":[]}')
+    conn.close()
