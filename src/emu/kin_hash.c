@@ -12,6 +12,7 @@
 #include "kin_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,11 +64,22 @@ void kin_u128_format(kin_u128 v, char buf[KIN_HASH_MAX])
     buf[i] = '\0';
 }
 
+/* EVP_md5() makes OpenSSL 3 look the algorithm up on every call (locks,
+ * a name look-up): 4% of a PutRecords of 100 records.  Fetch it once. */
+static EVP_MD *kin_md5;
+static pthread_once_t kin_md5_once = PTHREAD_ONCE_INIT;
+
+static void kin_md5_fetch(void)
+{
+    kin_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
 kin_u128 kin_hash_key(const char *pk, size_t len)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    EVP_Digest(pk, len, md, &mdlen, EVP_md5(), NULL);
+    pthread_once(&kin_md5_once, kin_md5_fetch);
+    EVP_Digest(pk, len, md, &mdlen, kin_md5 ? (const EVP_MD *)kin_md5 : EVP_md5(), NULL);
     kin_u128 v = 0;
     for (int i = 0; i < 16; i++)
         v = (v << 8) | md[i];
@@ -87,10 +99,34 @@ void kin_hash_range(int i, int n, kin_u128 *start, kin_u128 *end)
     *end = (i == n - 1) ? KIN_U128_MAX : step * (kin_u128)(i + 1) - 1;
 }
 
+/* v as exactly width decimal digits, zero-padded (v < 10^width). */
+static char *kin_put_digits(char *p, uint64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
 void kin_seq_format(int64_t stream_id, int shard_idx, uint64_t counter, char buf[KIN_SEQ_MAX])
 {
-    snprintf(buf, KIN_SEQ_MAX, "49%014lld%08d%032llu", (long long)stream_id, shard_idx,
-             (unsigned long long)counter);
+    /* By hand when the fields fit their widths (always, in practice):
+     * snprintf here was 3% of a PutRecords of 100 records. */
+    if (stream_id < 0 || stream_id >= 100000000000000LL || shard_idx < 0 ||
+        shard_idx >= 100000000) {
+        snprintf(buf, KIN_SEQ_MAX, "49%014lld%08d%032llu", (long long)stream_id, shard_idx,
+                 (unsigned long long)counter);
+        return;
+    }
+    char *p = buf;
+    *p++ = '4';
+    *p++ = '9';
+    p = kin_put_digits(p, (uint64_t)stream_id, 14);
+    p = kin_put_digits(p, (uint64_t)shard_idx, 8);
+    memset(p, '0', 12); /* a uint64_t has at most 20 of the 32 digits */
+    p = kin_put_digits(p + 12, counter, 20);
+    *p = '\0';
 }
 
 int kin_seq_parse(const char *s, int64_t *stream_id, int *shard_idx, uint64_t *counter)
@@ -122,7 +158,12 @@ int kin_seq_parse(const char *s, int64_t *stream_id, int *shard_idx, uint64_t *c
 
 void kin_shard_id_format(int idx, char buf[KIN_SHARD_ID_MAX])
 {
-    snprintf(buf, KIN_SHARD_ID_MAX, "shardId-%012d", idx);
+    if (idx < 0) {
+        snprintf(buf, KIN_SHARD_ID_MAX, "shardId-%012d", idx);
+        return;
+    }
+    memcpy(buf, "shardId-", 8);
+    *kin_put_digits(buf + 8, (uint64_t)idx, 12) = '\0';
 }
 
 int kin_shard_id_parse(const char *s)

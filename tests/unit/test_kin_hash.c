@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -119,6 +120,23 @@ static void test_seq_format_order(void **state)
     assert_int_equal(sid, 123456);
     assert_int_equal(shard, 42);
     assert_true(c == 18446744073709551615ull);
+    /* The hand-written digits equal the printf format they replaced. */
+    srand(11);
+    for (int i = 0; i < 2000; i++) {
+        int64_t st = i % 3 == 0 ? 99999999999999LL - i : (int64_t)rand() * rand() % 100000000000000LL;
+        int sh = i % 5 == 0 ? 99999999 - i : rand() % 100000000;
+        uint64_t ct = ((uint64_t)rand() << 40) ^ ((uint64_t)rand() << 20) ^ (uint64_t)rand();
+        if (i % 7 == 0)
+            ct = 18446744073709551615ull - (uint64_t)i;
+        char want[80];
+        snprintf(want, sizeof want, "49%014lld%08d%032llu", (long long)st, sh,
+                 (unsigned long long)ct);
+        kin_seq_format(st, sh, ct, a);
+        assert_string_equal(a, want);
+        kin_shard_id_format(sh, b);
+        snprintf(want, sizeof want, "shardId-%012d", sh);
+        assert_string_equal(b, want);
+    }
     static const char *bad[] = {"", "1", "4900000000000001000000000000000000000000000000000000000",
                                 "39000000000000010000000000000000000000000000000000000001",
                                 "4900000000000001000000000000000000000000000000000000000x",
