@@ -388,8 +388,8 @@ int http_start(emu_t *emu, const char *host, int *port)
     /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it adds SO_REUSEPORT, and a
      * second emu on the same port would start and silently take half of
      * the connections to another database.  libmicrohttpd's default
-     * (SO_REUSEADDR) is what a quick restart needs. */
-    /* Each connection's memory pool holds request headers, the read buffer
+     * (SO_REUSEADDR) is what a quick restart needs.
+     * Each connection's memory pool holds request headers, the read buffer
      * and response headers (bodies are collected outside it), and
      * libmicrohttpd zeroes it between requests: at the default 32 KB that
      * memset was 4% of a GetItem.  16 KB still holds ten times the headers

@@ -26,6 +26,14 @@ static void svc_copy(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* The request's resource (TableName, StreamName...) for its log line. */
+static void svc_log_resource(const svc *s, http_req *req, const json_t *in)
+{
+    json_t *res = json_object_get(in, s->resource_key);
+    if (json_is_string(res))
+        svc_copy(req->log_resource, sizeof req->log_resource, json_string_value(res));
+}
+
 /* Finish the response: body, content type, request id, checksum. */
 static void svc_reply(const svc *s, http_resp *resp, int status, char *body)
 {
@@ -106,9 +114,7 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
         goto fail;
     }
     if (op->fast != NULL && op->fast(emu, req->body, req->body_len, &in, &out, &err) != 0) {
-        json_t *res = json_object_get(in, s->resource_key);
-        if (json_is_string(res))
-            svc_copy(req->log_resource, sizeof req->log_resource, json_string_value(res));
+        svc_log_resource(s, req, in);
         if (out == NULL)
             goto fail;
         goto reply;
@@ -125,9 +131,7 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
                              "Unexpected value type in payload");
         goto fail;
     }
-    json_t *res = json_object_get(in, s->resource_key);
-    if (json_is_string(res))
-        svc_copy(req->log_resource, sizeof req->log_resource, json_string_value(res));
+    svc_log_resource(s, req, in);
     if (op->validate != NULL && op->validate(in, &err) != 0)
         goto fail;
     char *text;

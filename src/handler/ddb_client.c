@@ -261,6 +261,13 @@ static fi_ddb_status interpret(const ddbc_xfer *x, long status, json_t **resp,
     return res->status;
 }
 
+/* Whether a failed attempt deserves another: a 200 that could not be read
+ * (truncated or garbled), or an error ddbc_retryable names. */
+static bool worth_retry(long status, const fi_ddb_result *res)
+{
+    return status == 200 || ddbc_retryable(status, res->type);
+}
+
 /* Attempts from..max of one request on slot 0, with backoff before each;
  * res and *resp as for ddbc_call. */
 static fi_ddb_status retry_from(ddbc_client *c, const char *target, const char *body, int from,
@@ -274,7 +281,7 @@ static fi_ddb_status retry_from(ddbc_client *c, const char *target, const char *
         attempt(c, target, body, &status);
         if (interpret(&c->x[0], status, resp, res) == FI_DDB_OK)
             break;
-        if (n >= c->cfg->retry.max_attempts || !(status == 200 || ddbc_retryable(status, res->type)))
+        if (n >= c->cfg->retry.max_attempts || !worth_retry(status, res))
             break;
     }
     return res->status;
@@ -333,8 +340,7 @@ static void call_wave(ddbc_client *c, const char *target, const char *const *bod
         res[i].attempts = 1;
         if (interpret(&c->x[i], status[i], &resps[i], &res[i]) == FI_DDB_OK)
             continue;
-        if (c->cfg->retry.max_attempts > 1 &&
-            (status[i] == 200 || ddbc_retryable(status[i], res[i].type)))
+        if (c->cfg->retry.max_attempts > 1 && worth_retry(status[i], &res[i]))
             retry_from(c, target, bodies[i], 2, &resps[i], &res[i]);
     }
 }
