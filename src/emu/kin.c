@@ -36,7 +36,7 @@ static const svc_op kin_ops[] = {
     {"ListTagsForStream", kin_list_tags_validate, kin_list_tags},
     {"MergeShards", kin_merge_shards_validate, kin_merge_shards},
     {"PutRecord", kin_put_record_validate, kin_put_record},
-    {"PutRecords", kin_put_records_validate, kin_put_records, NULL, kin_put_records_fast},
+    {"PutRecords", kin_put_records_validate, NULL, kin_put_records, kin_put_records_fast},
     {"RemoveTagsFromStream", kin_remove_tags_validate, kin_remove_tags},
     {"SplitShard", kin_split_shard_validate, kin_split_shard},
     {"UpdateShardCount", kin_update_shard_count_validate, kin_update_shard_count},

@@ -154,7 +154,7 @@ static bool kin_scan_records(kin_scan *sc, kin_puts *ps, size_t *total)
     return kin_lit(sc, ']');
 }
 
-int kin_put_records_fast(emu_t *emu, const char *body, size_t len, json_t **req, json_t **out,
+int kin_put_records_fast(emu_t *emu, const char *body, size_t len, json_t **req, char **out,
                          err_t *err)
 {
     kin_scan sc = {body, body + len};

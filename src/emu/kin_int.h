@@ -125,9 +125,12 @@ json_t *store_kin_stream_list(store_conn *c, const char *account, const char *re
 /* Open shards over the account/region. */
 int store_kin_open_shard_total(store_conn *c, const char *account, const char *region,
                                int *total, err_t *err);
-int store_kin_record_insert(store_conn *c, int64_t stream, int shard, uint64_t counter,
-                            int64_t arrival_ms, const char *pk, size_t pk_len,
-                            const unsigned char *data, size_t len, err_t *err);
+/* --- records (store_kin_rec.c) --- */
+struct kin_put;
+/* Store v[0..n) (records of one shard, counters assigned and growing) as
+ * one chunk arriving at arrival_ms. */
+int store_kin_chunk_insert(store_conn *c, int64_t stream, int shard, int64_t arrival_ms,
+                           struct kin_put *const *v, size_t n, err_t *err);
 /* Records of (stream, shard) with counter > after, arrival >= min_arrival, in
  * order, at most limit and about max_bytes (the first always fits); fn gets
  * each row and returns 0 to go on. */
@@ -223,11 +226,11 @@ int kin_put_entry(const char *pk, size_t pk_len, const char *b64, size_t b64_len
                   const char *ehk, kin_put *p, size_t *total, err_t *err);
 /* Store prepared entries (the 5 MB check first) and build PutRecords'
  * response; req names the stream.  ps stays the caller's. */
-json_t *kin_put_records_run(emu_t *emu, json_t *req, kin_puts *ps, size_t total, err_t *err);
+char *kin_put_records_run(emu_t *emu, json_t *req, kin_puts *ps, size_t total, err_t *err);
 void kin_puts_free(kin_puts *ps);
 
 /* PutRecords straight from the body (kin_fast.c); see svc_fast_fn. */
-int kin_put_records_fast(emu_t *emu, const char *body, size_t len, json_t **req, json_t **out,
+int kin_put_records_fast(emu_t *emu, const char *body, size_t len, json_t **req, char **out,
                          err_t *err);
 
 /* Action entry points: validate (shape only) and execute. */
@@ -239,11 +242,14 @@ KIN_ACTION(describe_stream_summary) KIN_ACTION(list_streams) KIN_ACTION(list_sha
 KIN_ACTION(increase_retention) KIN_ACTION(decrease_retention) KIN_ACTION(add_tags)
 KIN_ACTION(list_tags) KIN_ACTION(remove_tags) KIN_ACTION(update_stream_mode)
 KIN_ACTION(describe_limits)
-KIN_ACTION(put_record) KIN_ACTION(put_records) KIN_ACTION(get_shard_iterator)
+KIN_ACTION(put_record) KIN_ACTION(get_shard_iterator)
 KIN_ACTION(update_shard_count) KIN_ACTION(split_shard) KIN_ACTION(merge_shards)
 #undef KIN_ACTION
-/* GetRecords answers with ready JSON text: record data goes out as base64
- * written straight into the body, not through a JSON tree. */
+/* PutRecords and GetRecords answer with ready JSON text: record data goes
+ * out as base64 written straight into the body, not through a JSON tree,
+ * and PutRecords' 500 results are cheaper written than built. */
+int kin_put_records_validate(json_t *req, err_t *err);
+char *kin_put_records(emu_t *emu, json_t *req, err_t *err);
 int kin_get_records_validate(json_t *req, err_t *err);
 char *kin_get_records(emu_t *emu, json_t *req, err_t *err);
 

@@ -61,16 +61,21 @@ struct store {
 static const char *const store_schemas[] = {
     store_schema_ddb,
     store_schema_kin,
+    store_schema_kin_rec,
     store_schema_lam,
 };
 
 /* The layout version written to PRAGMA user_version.  Files from before
  * versioning say 0 and are version 1 when they have tables; step [v]
  * brings a version v-1 file to version v. */
-#define STORE_VERSION 3
-static const char *const store_upgrades[STORE_VERSION + 1] = {
-    [2] = store_upgrade_ddb_v2,
-    [3] = store_upgrade_ddb_v3,
+#define STORE_VERSION 4
+static const struct {
+    const char *sql;                           /* the step as SQL, or */
+    int (*fn)(store_conn *c, err_t *err);      /* as code */
+} store_upgrades[STORE_VERSION + 1] = {
+    [2] = {.sql = store_upgrade_ddb_v2},
+    [3] = {.sql = store_upgrade_ddb_v3},
+    [4] = {.fn = store_upgrade_kin_v4},
 };
 
 int store_fail(store_conn *c, err_t *err)
@@ -167,7 +172,8 @@ static int store_migrate(store_t *s, err_t *err)
         goto fail;
     }
     for (int step = v + 1; v > 0 && step <= STORE_VERSION; step++) {
-        if (store_exec(c, store_upgrades[step], err) != 0)
+        if (store_upgrades[step].sql ? store_exec(c, store_upgrades[step].sql, err) != 0
+                                     : store_upgrades[step].fn(c, err) != 0)
             goto fail;
         log_info("store: upgraded %s to layout version %d", s->path, step);
     }

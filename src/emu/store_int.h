@@ -51,9 +51,11 @@ int store_fail(store_conn *c, err_t *err);
 /* Each service's schema, created at open (store_<service>.c). */
 extern const char store_schema_ddb[];
 extern const char store_schema_kin[];
+extern const char store_schema_kin_rec[];
 extern const char store_schema_lam[];
 /* Upgrade steps of existing databases (store.c runs them in order). */
 extern const char store_upgrade_ddb_v2[];
 extern const char store_upgrade_ddb_v3[];
+int store_upgrade_kin_v4(store_conn *c, err_t *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * store_kin.c - Kinesis SQL: streams, shards, records, tags.
+ * store_kin.c - Kinesis SQL: streams, shards, tags (records: store_kin_rec.c).
  *
  * Every function runs inside a store_read/store_write job (see store.h) and
  * binds all values; stream names are data, never SQL.  Hash keys are kept
@@ -28,11 +28,6 @@ const char store_schema_kin[] =
     "  start_counter INTEGER NOT NULL, end_counter INTEGER,"  /* NULL while open */
     "  created_ms INTEGER NOT NULL, closed_ms INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (stream, idx)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS kin_record ("
-    "  stream INTEGER NOT NULL, shard INTEGER NOT NULL, seq INTEGER NOT NULL,"
-    "  arrival_ms INTEGER NOT NULL, pkey TEXT NOT NULL, data BLOB NOT NULL);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS kin_record_seq ON kin_record (stream, shard, seq);"
-    "CREATE INDEX IF NOT EXISTS kin_record_time ON kin_record (stream, arrival_ms);"
     "CREATE TABLE IF NOT EXISTS kin_tag ("
     "  stream INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
     "  PRIMARY KEY (stream, key)) WITHOUT ROWID;";
@@ -177,7 +172,7 @@ int store_kin_stream_update(store_conn *c, const kin_stream *s, err_t *err)
 int store_kin_stream_delete(store_conn *c, int64_t id, err_t *err)
 {
     static const char *const sqls[] = {
-        "DELETE FROM kin_record WHERE stream = ?1",
+        "DELETE FROM kin_chunk WHERE stream = ?1",
         "DELETE FROM kin_shard WHERE stream = ?1",
         "DELETE FROM kin_tag WHERE stream = ?1",
         "DELETE FROM kin_stream WHERE id = ?1",
@@ -273,113 +268,6 @@ int store_kin_open_shard_total(store_conn *c, const char *account, const char *r
     *total = sqlite3_column_int(st, 0);
     sqlite3_reset(st);
     return 0;
-}
-
-int store_kin_record_insert(store_conn *c, int64_t stream, int shard, uint64_t counter,
-                            int64_t arrival_ms, const char *pk, size_t pk_len,
-                            const unsigned char *data, size_t len, err_t *err)
-{
-    sqlite3_stmt *st = store_stmt(c,
-        "INSERT INTO kin_record (stream, shard, seq, arrival_ms, pkey, data)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err);
-    if (st == NULL)
-        return -1;
-    sqlite3_bind_int64(st, 1, stream);
-    sqlite3_bind_int(st, 2, shard);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)counter);
-    sqlite3_bind_int64(st, 4, arrival_ms);
-    sqlite3_bind_text64(st, 5, pk, pk_len, SQLITE_STATIC, SQLITE_UTF8);
-    sqlite3_bind_blob64(st, 6, len ? (const void *)data : "", len, SQLITE_STATIC);
-    return store_kin_done(c, st, err);
-}
-
-int store_kin_records(store_conn *c, int64_t stream, int shard, uint64_t after,
-                      int64_t min_arrival, size_t limit, size_t max_bytes,
-                      store_kin_row_fn fn, void *arg, err_t *err)
-{
-    sqlite3_stmt *st = store_stmt(c,
-        "SELECT seq, arrival_ms, pkey, data FROM kin_record"
-        " WHERE stream = ?1 AND shard = ?2 AND seq > ?3 AND arrival_ms >= ?4"
-        " ORDER BY seq LIMIT ?5", err);
-    if (st == NULL)
-        return -1;
-    sqlite3_bind_int64(st, 1, stream);
-    sqlite3_bind_int(st, 2, shard);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
-    sqlite3_bind_int64(st, 4, min_arrival);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
-    size_t bytes = 0, n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t len = (size_t)sqlite3_column_bytes(st, 3);
-        const char *pk = (const char *)sqlite3_column_text(st, 2);
-        size_t sz = len + strlen(pk);
-        if (n > 0 && bytes + sz > max_bytes)
-            break;
-        bytes += sz;
-        n++;
-        if (fn(arg, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), pk,
-               sqlite3_column_blob(st, 3), len) != 0) {
-            sqlite3_reset(st);
-            return err_set(err, ERR_INTERNAL, "out of memory");
-        }
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return store_fail(c, err);
-    sqlite3_reset(st);
-    return 0;
-}
-
-int store_kin_first_at(store_conn *c, int64_t stream, int shard, int64_t ts, uint64_t *counter,
-                       err_t *err)
-{
-    sqlite3_stmt *st = store_stmt(c,
-        "SELECT min(seq) FROM kin_record WHERE stream = ?1 AND arrival_ms >= ?3 AND shard = ?2",
-        err);
-    if (st == NULL)
-        return -1;
-    sqlite3_bind_int64(st, 1, stream);
-    sqlite3_bind_int(st, 2, shard);
-    sqlite3_bind_int64(st, 3, ts);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return store_fail(c, err);
-    *counter = (uint64_t)sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 0;
-}
-
-int store_kin_newest(store_conn *c, int64_t stream, int shard, uint64_t *counter,
-                     int64_t *arrival, err_t *err)
-{
-    sqlite3_stmt *st = store_stmt(c,
-        "SELECT seq, arrival_ms FROM kin_record WHERE stream = ?1 AND shard = ?2"
-        " ORDER BY seq DESC LIMIT 1", err);
-    if (st == NULL)
-        return -1;
-    sqlite3_bind_int64(st, 1, stream);
-    sqlite3_bind_int(st, 2, shard);
-    int rc = sqlite3_step(st);
-    *counter = 0;
-    *arrival = 0;
-    if (rc == SQLITE_ROW) {
-        *counter = (uint64_t)sqlite3_column_int64(st, 0);
-        *arrival = sqlite3_column_int64(st, 1);
-    } else if (rc != SQLITE_DONE) {
-        return store_fail(c, err);
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
-int store_kin_trim(store_conn *c, int64_t stream, int64_t before_ms, err_t *err)
-{
-    sqlite3_stmt *st = store_stmt(c,
-        "DELETE FROM kin_record WHERE stream = ?1 AND arrival_ms < ?2", err);
-    if (st == NULL)
-        return -1;
-    sqlite3_bind_int64(st, 1, stream);
-    sqlite3_bind_int64(st, 2, before_ms);
-    return store_kin_done(c, st, err);
 }
 
 json_t *store_kin_stream_all(store_conn *c, err_t *err)

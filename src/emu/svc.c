@@ -113,11 +113,14 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
         err.msg[0] = '\0';
         goto fail;
     }
-    if (op->fast != NULL && op->fast(emu, req->body, req->body_len, &in, &out, &err) != 0) {
+    char *text = NULL;
+    if (op->fast != NULL && op->fast(emu, req->body, req->body_len, &in, &text, &err) != 0) {
         svc_log_resource(s, req, in);
-        if (out == NULL)
+        if (text == NULL)
             goto fail;
-        goto reply;
+        json_decref(in);
+        svc_reply(s, resp, 200, text);
+        return;
     }
     json_error_t jerr;
     /* jload_fast declines what it cannot build exactly as jansson would;
@@ -134,7 +137,6 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
     svc_log_resource(s, req, in);
     if (op->validate != NULL && op->validate(in, &err) != 0)
         goto fail;
-    char *text;
     if (op->execute_raw != NULL) {
         if ((text = op->execute_raw(emu, in, &err)) == NULL)
             goto fail;
@@ -145,7 +147,6 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
     out = op->execute(emu, in, &err);
     if (out == NULL)
         goto fail;
-reply:
     json_decref(in);
     text = jtext_dump(out, NULL);
     json_decref(out);

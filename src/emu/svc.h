@@ -29,9 +29,9 @@ typedef char *(*svc_execute_raw_fn)(struct emu *emu, json_t *req, err_t *err);
  * usual shape: 0 = not handled (anything unusual, including every invalid
  * request: the generic path answers those), 1 = handled, with *req a
  * stand-in request (new reference, for the log line) and *out the
- * response, or NULL with err set. */
+ * response body (caller frees), or NULL with err set. */
 typedef int (*svc_fast_fn)(struct emu *emu, const char *body, size_t len, json_t **req,
-                           json_t **out, err_t *err);
+                           char **out, err_t *err);
 
 typedef struct svc_op {
     const char *name;           /* operation, e.g. "PutItem" */

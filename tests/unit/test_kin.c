@@ -380,7 +380,8 @@ static void test_put_records_scanner(void **state)
         "[1]",
     };
     for (size_t i = 0; i < sizeof declined / sizeof *declined; i++) {
-        json_t *req = NULL, *out = NULL;
+        json_t *req = NULL;
+        char *out = NULL;
         err_t err = {0};
         assert_int_equal(kin_put_records_fast(e, declined[i], strlen(declined[i]), &req, &out,
                                               &err), 0);
@@ -390,13 +391,31 @@ static void test_put_records_scanner(void **state)
     const char *body = " { \"Records\" : [ {\"PartitionKey\": \"p1\", \"Data\": \"Zmlyc3Q=\"},\n"
                        "{\"Data\":\"c2Vjb25k\",\"ExplicitHashKey\":\"0\",\"PartitionKey\":\"p2\"} ],"
                        "\"StreamName\":\"scan\" } ";
-    json_t *req = NULL, *out = NULL;
+    json_t *req = NULL;
+    char *text = NULL;
     err_t err = {0};
-    assert_int_equal(kin_put_records_fast(e, body, strlen(body), &req, &out, &err), 1);
-    assert_non_null(out);
+    assert_int_equal(kin_put_records_fast(e, body, strlen(body), &req, &text, &err), 1);
+    assert_non_null(text);
     assert_string_equal(json_string_value(json_object_get(req, "StreamName")), "scan");
+    /* The answer as text: the members and their order of the JSON tree it
+     * replaced; sequence numbers of one shard, the second record after the
+     * first. */
+    json_t *out = json_loads(text, 0, NULL);
+    assert_non_null(out);
     assert_int_equal(json_integer_value(json_object_get(out, "FailedRecordCount")), 0);
-    assert_int_equal(json_array_size(json_object_get(out, "Records")), 2);
+    json_t *res = json_object_get(out, "Records");
+    assert_int_equal(json_array_size(res), 2);
+    assert_string_equal(json_string_value(json_object_get(out, "EncryptionType")), "NONE");
+    char *redump = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(redump, text);
+    free(redump);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(res, 1), "ShardId")),
+                        "shardId-000000000000");
+    assert_true(strcmp(json_string_value(json_object_get(json_array_get(res, 0),
+                                                         "SequenceNumber")),
+                       json_string_value(json_object_get(json_array_get(res, 1),
+                                                         "SequenceNumber"))) < 0);
+    free(text);
     json_decref(req);
     json_decref(out);
     json_t *it = iterator(e, "scan", "TRIM_HORIZON");
