@@ -3,11 +3,12 @@
  * parsed without jansson's per-character reader (see jload.h).
  *
  * The contract is "the same tree or NULL", so every doubt returns NULL:
- * a \u escape, a byte >= 0x80 (jansson validates UTF-8), a control byte,
- * a real or an exponent, a leading zero, a long integer, an escape in a
- * key, deep nesting, a duplicate key, trailing bytes.  The caller then
- * runs json_loadb, which accepts or rejects with its own message, so a
- * NULL never changes an answer, only its cost.
+ * a \u escape, bytes that are not UTF-8 by jansson's rules (jload_utf8
+ * applies them, so valid non-ASCII text stays on the fast path), a
+ * control byte, a real or an exponent, a leading zero, a long integer, an
+ * escape in a key, deep nesting, a duplicate key, trailing bytes.  The
+ * caller then runs json_loadb, which accepts or rejects with its own
+ * message, so a NULL never changes an answer, only its cost.
  */
 #include "jload.h"
 
@@ -24,7 +25,8 @@ typedef struct jload {
     int depth;
 } jload;
 
-/* Bytes a plain string run stops at: '"', '\\', controls, non-ASCII. */
+/* Bytes a plain string run stops at: '"', '\\', controls, and non-ASCII,
+ * which jload_run then checks as UTF-8. */
 static const unsigned char jload_stop[256] = {
     [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
 };
@@ -50,15 +52,65 @@ static int jload_reserve(jload *j, size_t n)
     return 0;
 }
 
+/* Length of the UTF-8 sequence at p (p < end, *p >= 0x80) when jansson
+ * would accept it, else 0.  These are jansson 2.14's rules (utf.c:
+ * utf8_check_first, utf8_check_full), applied by its reader to every
+ * byte >= 0x80: a lead byte C2..F4 (not a continuation byte, not C0/C1,
+ * not F5..FF), then continuation bytes 80..BF, and a code point that is
+ * not overlong, not a surrogate (U+D800..DFFF) and not above U+10FFFF.
+ * A sequence cut short by the end of the body is invalid there too. */
+static size_t jload_utf8(const unsigned char *p, const unsigned char *end)
+{
+    size_t n;
+    uint32_t v;
+    if (*p >= 0xC2 && *p <= 0xDF)
+        n = 2, v = *p & 0x1Fu;
+    else if (*p >= 0xE0 && *p <= 0xEF)
+        n = 3, v = *p & 0x0Fu;
+    else if (*p >= 0xF0 && *p <= 0xF4)
+        n = 4, v = *p & 0x07u;
+    else
+        return 0;
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3Fu);
+    }
+    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) ||
+        (n == 4 && v < 0x10000))
+        return 0;
+    return n; /* n == 2 cannot be overlong: its lead byte is >= C2 */
+}
+
+/* Move j->p over string bytes that stand for themselves (ASCII other than
+ * '"', '\\' and controls; valid UTF-8 sequences) to the next '"', '\\' or
+ * control byte: 0, or -1 at the end of the input or at a byte sequence
+ * jansson rejects. */
+static int jload_run(jload *j)
+{
+    for (;;) {
+        while (j->p < j->end && !jload_stop[(unsigned char)*j->p])
+            j->p++;
+        if (j->p >= j->end)
+            return -1;
+        if ((unsigned char)*j->p < 0x80)
+            return 0;
+        size_t u = jload_utf8((const unsigned char *)j->p, (const unsigned char *)j->end);
+        if (u == 0)
+            return -1;
+        j->p += u;
+    }
+}
+
 /* The string at j->p (its opening quote): its bytes in *s, *n.  They point
  * into the input when the string has no escape, else into j->scratch
  * (valid until the next string) -- or -1 when escapes are not allowed. */
 static int jload_string(jload *j, const char **s, size_t *n, int escapes)
 {
     const char *b = ++j->p;
-    while (j->p < j->end && !jload_stop[(unsigned char)*j->p])
-        j->p++;
-    if (j->p >= j->end)
+    if (jload_run(j) != 0)
         return -1;
     if (*j->p == '"') {
         *s = b;
@@ -72,29 +124,30 @@ static int jload_string(jload *j, const char **s, size_t *n, int escapes)
     if (jload_reserve(j, len + (size_t)(j->end - j->p)) != 0)
         return -1;
     memcpy(j->scratch, b, len);
-    while (j->p < j->end && *j->p != '"') {
-        unsigned char c = (unsigned char)*j->p++;
-        if (jload_stop[c] && c != '\\')
+    while (*j->p == '\\') {
+        if (++j->p >= j->end)
             return -1;
-        if (c == '\\') {
-            if (j->p >= j->end)
-                return -1;
-            switch (*j->p++) {
-            case '"': c = '"'; break;
-            case '\\': c = '\\'; break;
-            case '/': c = '/'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            case 'n': c = '\n'; break;
-            case 'r': c = '\r'; break;
-            case 't': c = '\t'; break;
-            default: return -1; /* \u (surrogates, NUL) and invalid escapes */
-            }
+        char c;
+        switch (*j->p++) {
+        case '"': c = '"'; break;
+        case '\\': c = '\\'; break;
+        case '/': c = '/'; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        default: return -1; /* \u (surrogates, NUL) and invalid escapes */
         }
-        j->scratch[len++] = (char)c;
+        j->scratch[len++] = c;
+        const char *r = j->p;
+        if (jload_run(j) != 0)
+            return -1;
+        memcpy(j->scratch + len, r, (size_t)(j->p - r));
+        len += (size_t)(j->p - r);
     }
-    if (j->p >= j->end)
-        return -1;
+    if (*j->p != '"')
+        return -1; /* a control byte */
     j->p++;
     *s = j->scratch;
     *n = len;

@@ -18,7 +18,8 @@
 /* The value of the JSON text buf[0..len), equal (members in the same
  * order) to what json_loadb(buf, len, JSON_REJECT_DUPLICATES |
  * JSON_ALLOW_NUL, NULL) returns, when the text is an object in the
- * subset: ASCII strings (escapes other than \u), integers of at most 18
+ * subset: UTF-8 strings (valid as jansson checks it; escapes other than
+ * \u; no escape in keys), integers of at most 18
  * digits, true, false, null, nesting up to 64 levels, no duplicate keys.
  * NULL otherwise (valid or not: parse it with json_loadb then) or when out
  * of memory.  Caller owns the reference. */

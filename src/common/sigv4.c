@@ -1,16 +1,16 @@
 /*
  * sigv4.c - AWS Signature Version 4, see sigv4.h.
  *
- * Owns the canonicalisation rules (URI, query, headers), the SHA-256 /
- * HMAC-SHA256 calls into libcrypto, and a private growable string buffer.
+ * Owns the canonicalisation rules (URI, query, headers) and a private
+ * growable string buffer; SHA-256 and HMAC-SHA256 come from digest.h.
  * Checked against AWS's aws-sig-v4-test-suite in tests/unit/test_sigv4.c.
  */
 #include "sigv4.h"
+#include "digest.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,33 +73,19 @@ static void hex_encode(const unsigned char *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* SHA256() fetches the algorithm from OpenSSL 3's provider registry on
- * every call (locks, a name look-up): a visible cost for the handler,
- * which hashes every request payload and every sighting id.  Fetch once. */
-static EVP_MD *sigv4_md;
-static pthread_once_t sigv4_md_once = PTHREAD_ONCE_INIT;
-
-static void sigv4_md_fetch(void)
-{
-    sigv4_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 void sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
-    pthread_once(&sigv4_md_once, sigv4_md_fetch);
-    if (sigv4_md == NULL ||
-        !EVP_Digest(len ? data : (const void *)"", len, md, NULL, sigv4_md, NULL))
+    /* The digest fetched once: the handler hashes every request payload
+     * and every sighting id (see digest.h). */
+    if (!EVP_Digest(len ? data : (const void *)"", len, md, NULL, digest_sha256(), NULL))
         SHA256(len ? data : (const void *)"", len, md);
     hex_encode(md, sizeof md, out);
 }
 
 static int hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
 {
-    unsigned int olen = 0;
-    if (!HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, strlen(msg), out, &olen))
-        return -1;
-    return olen == 32 ? 0 : -1;
+    return digest_hmac_sha256(key, klen, msg, strlen(msg), out);
 }
 
 void sigv4_amz_date(time_t t, char out[17])

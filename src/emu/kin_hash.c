@@ -12,15 +12,16 @@
 #include "kin_int.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+
+#include "../common/digest.h"
 
 static int64_t kin_clock_real(void)
 {
@@ -64,22 +65,13 @@ void kin_u128_format(kin_u128 v, char buf[KIN_HASH_MAX])
     buf[i] = '\0';
 }
 
-/* EVP_md5() makes OpenSSL 3 look the algorithm up on every call (locks,
- * a name look-up): 4% of a PutRecords of 100 records.  Fetch it once. */
-static EVP_MD *kin_md5;
-static pthread_once_t kin_md5_once = PTHREAD_ONCE_INIT;
-
-static void kin_md5_fetch(void)
-{
-    kin_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-}
-
 kin_u128 kin_hash_key(const char *pk, size_t len)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    pthread_once(&kin_md5_once, kin_md5_fetch);
-    EVP_Digest(pk, len, md, &mdlen, kin_md5 ? (const EVP_MD *)kin_md5 : EVP_md5(), NULL);
+    /* MD5 fetched once: EVP_md5() looked it up on every call, 4% of a
+     * PutRecords of 100 records (see digest.h). */
+    EVP_Digest(pk, len, md, &mdlen, digest_md5(), NULL);
     kin_u128 v = 0;
     for (int i = 0; i < 16; i++)
         v = (v << 8) | md[i];
@@ -206,12 +198,15 @@ static uint64_t kin_be_get(const unsigned char *p, int n)
     return v;
 }
 
-static void kin_iter_mac(const unsigned char *raw, unsigned char out[KIN_ITER_MAC])
+/* -1 only when libcrypto is out of memory: the caller fails, rather than
+ * hand out or accept an iterator under a MAC it could not compute. */
+static int kin_iter_mac(const unsigned char *raw, unsigned char out[KIN_ITER_MAC])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    HMAC(EVP_sha256(), kin_iter_key, sizeof kin_iter_key - 1, raw, KIN_ITER_BODY, md, &mdlen);
+    unsigned char md[32];
+    if (digest_hmac_sha256(kin_iter_key, sizeof kin_iter_key - 1, raw, KIN_ITER_BODY, md) != 0)
+        return -1;
     memcpy(out, md, KIN_ITER_MAC);
+    return 0;
 }
 
 char *kin_iter_encode(const kin_iter *it)
@@ -226,7 +221,8 @@ char *kin_iter_encode(const kin_iter *it)
     kin_be_put(raw + 16, it->after, 8);
     kin_be_put(raw + 24, (uint64_t)it->issued_ms, 8);
     kin_be_put(raw + 32, atomic_fetch_add(&kin_iter_nonce, 1) + 1, 4);
-    kin_iter_mac(raw, raw + KIN_ITER_BODY);
+    if (kin_iter_mac(raw, raw + KIN_ITER_BODY) != 0)
+        return NULL;
     char *out = malloc(KIN_ITER_RAW / 3 * 4 + 1);
     if (out == NULL)
         return NULL;
@@ -249,8 +245,7 @@ int kin_iter_decode(const char *s, kin_iter *out)
     if (raw[0] != 'K' || raw[1] != 'I' || raw[2] != 1)
         return -1;
     unsigned char mac[KIN_ITER_MAC];
-    kin_iter_mac(raw, mac);
-    if (CRYPTO_memcmp(mac, raw + KIN_ITER_BODY, KIN_ITER_MAC) != 0)
+    if (kin_iter_mac(raw, mac) != 0 || CRYPTO_memcmp(mac, raw + KIN_ITER_BODY, KIN_ITER_MAC) != 0)
         return -1;
     out->stream_id = (int64_t)kin_be_get(raw + 4, 8);
     uint64_t idx = kin_be_get(raw + 12, 4);

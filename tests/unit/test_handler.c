@@ -53,7 +53,7 @@ static int run_many(mock *m, const char *name, json_t **resp, fi_stats *st, fi_e
     cfg.retry = (fi_retry){4, 1, 4};
     fi_ctx ctx = {&cfg, {mock_call, mock_sleep, m, mock_call_many}};
     snprintf(rel, sizeof rel, "events/%s.json", name);
-    char *ev = fixture(rel, &len);
+    char *ev = test_fixture(rel, &len);
     int rc = face_ingest_handle(&ctx, ev, len, resp, st, err);
     free(ev);
     return rc;
@@ -66,7 +66,7 @@ static int run_fixture(mock *m, fi_mode mode, const char *name, json_t **resp, f
     char rel[256];
     size_t len;
     snprintf(rel, sizeof rel, "events/%s.json", name);
-    char *ev = fixture(rel, &len);
+    char *ev = test_fixture(rel, &len);
     int rc = run_mode(m, mode, ev, len, resp, st, err);
     free(ev);
     return rc;
@@ -95,7 +95,7 @@ static void test_every_fixture(void **state)
 {
     (void)state;
     size_t len;
-    char *text = fixture("expected.json", &len);
+    char *text = test_fixture("expected.json", &len);
     json_t *expected = json_loads(text, 0, NULL), *want;
     const char *name;
     assert_non_null(expected);
@@ -174,7 +174,7 @@ static void test_item_attributes(void **state)
     fi_stats st;
     fi_error err;
     size_t len;
-    char *text = fixture("events/one-face-one-match.json", &len);
+    char *text = test_fixture("events/one-face-one-match.json", &len);
     json_t *ev = json_loads(text, 0, NULL);
     json_t *rec = json_array_get(json_object_get(ev, "Records"), 0);
     json_t *kin = json_object_get(rec, "kinesis");
@@ -269,7 +269,7 @@ static void test_duplicate_record_in_event(void **state)
 {
     (void)state;
     size_t len;
-    char *text = fixture("events/several-faces.json", &len);
+    char *text = test_fixture("events/several-faces.json", &len);
     json_t *ev = json_loads(text, 0, NULL), *recs = json_object_get(ev, "Records");
     json_array_append_new(recs, json_deep_copy(json_array_get(recs, 0)));
     char *twice = json_dumps(ev, 0);
@@ -453,7 +453,7 @@ static void test_unprocessed_retried(void **state)
     const char *seq = json_string_value(json_object_get(f, "itemIdentifier"));
     json_t *it;
     size_t len;
-    char *text = fixture("events/mixed-poison.json", &len);
+    char *text = test_fixture("events/mixed-poison.json", &len);
     json_t *ev = json_loads(text, 0, NULL);
     /* the unwritten item is the last one: record 4's */
     it = json_array_get(json_object_get(ev, "Records"), 4);
@@ -682,8 +682,8 @@ static void test_truncations_and_mutations(void **state)
 {
     (void)state;
     size_t len, rlen;
-    char *ev = fixture("events/formats-md-example.json", &len);
-    char *rec = fixture("records/formats-md-example.json", &rlen);
+    char *ev = test_fixture("events/formats-md-example.json", &len);
+    char *rec = test_fixture("records/formats-md-example.json", &rlen);
     for (size_t n = 0; n < len; n += 7) {
         mock m;
         json_t *resp = NULL;

@@ -4,7 +4,8 @@
  * same values), jtext_put_string (JSON string literals as json_dumps writes them)
  * and the item text of fi_record.c (equal to json_dumps of the jansson
  * item).  Tables of (input, expected) first, then jansson as the oracle
- * over mutated records.  Run from the repository root (fixtures/).
+ * over mutated records.  Run from the repository root (fixtures/, see
+ * test_util.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,23 +22,7 @@
 #include "handler/fi_json.h"
 #include "handler/fi_record.h"
 #include "common/jtext.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-        abort();
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+#include "test_util.h"
 
 /* fi_jdoc's verdict on text[0..len) (a private copy is parsed). */
 static int jdoc_ok(const char *text, size_t len, int dups)
@@ -212,8 +197,7 @@ static void test_against_jansson(void **state)
 {
     (void)state;
     size_t rlen;
-    char *rec = slurp("fixtures/records/formats-md-example.json", &rlen);
-    assert_non_null(rec);
+    char *rec = test_fixture("records/formats-md-example.json", &rlen);
     static const char alphabet[] = "{}[]\",:0-.eE+9aZ \\u\x80\xc3\xa9\xff\t\n/\x01";
     unsigned seed = 7;
     size_t accepted = 0;
@@ -281,19 +265,20 @@ static void test_quote(void **state)
 static void test_item_text(void **state)
 {
     (void)state;
-    DIR *dir = opendir("fixtures/records");
+    char path[512];
+    DIR *dir = opendir(test_fixture_path("records", path, sizeof path));
     struct dirent *de;
     size_t items = 0;
     assert_non_null(dir);
     while ((de = readdir(dir)) != NULL) {
-        char path[512];
+        char rel[300]; /* "records/" and a d_name of up to 255 bytes */
         size_t len;
         if (!strstr(de->d_name, ".json"))
             continue;
-        snprintf(path, sizeof path, "fixtures/records/%s", de->d_name);
+        snprintf(rel, sizeof rel, "records/%s", de->d_name);
         fi_rec r;
         memset(&r, 0, sizeof r);
-        r.text = slurp(path, &len);
+        r.text = test_fixture(rel, &len);
         strcpy(r.shard, "shardId-000000000000");
         strcpy(r.arrival, "1717430405.768");
         r.shard_ok = 1;

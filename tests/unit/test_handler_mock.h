@@ -1,6 +1,6 @@
 /*
- * test_handler_mock.h - a scripted in-memory DynamoDB behind fi_ddb, and
- * fixture loading, for tests/unit/test_handler*.c.
+ * test_handler_mock.h - a scripted in-memory DynamoDB behind fi_ddb, for
+ * tests/unit/test_handler*.c (fixtures are read through test_util.h).
  *
  * The mock keeps a table (id -> item) so writes are observable: PutItem
  * (honouring ConditionExpression attribute_not_exists(id)), BatchWriteItem
@@ -17,6 +17,7 @@
 
 #include "handler/face_ingest.h"
 #include "handler/fi_json.h"
+#include "test_util.h"
 
 typedef struct mock {
     json_t *table;        /* id -> item */
@@ -178,29 +179,6 @@ static size_t mock_count(const mock *m, const char *op)
     json_t *c;
     json_array_foreach(m->calls, i, c) n += strcmp(json_string_value(json_object_get(c, "op")), op) == 0;
     return n;
-}
-
-/* Read a whole file under fixtures/ (caller frees); aborts the test on failure. */
-static char *fixture(const char *rel, size_t *len)
-{
-    char path[512];
-    const char *dir = getenv("FIXTURES_DIR");
-    snprintf(path, sizeof path, "%s/%s", dir ? dir : "fixtures", rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s (run from the repository root)\n", path);
-        abort();
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-        abort();
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 #endif

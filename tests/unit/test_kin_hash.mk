@@ -1,1 +1,1 @@
-DEPS_test_kin_hash := src/emu/kin_hash.c
+DEPS_test_kin_hash := src/emu/kin_hash.c src/common/digest.c

@@ -1,1 +1,1 @@
-DEPS_test_sigv4 := src/common/sigv4.c
+DEPS_test_sigv4 := src/common/sigv4.c src/common/digest.c

@@ -1,0 +1,1 @@
+DEPS_test_digest := src/common/digest.c
