@@ -44,6 +44,14 @@ void jtext_put(jtext_buf *b, const char *s, size_t n)
     b->len += n;
 }
 
+char *jtext_room(jtext_buf *b, size_t n)
+{
+    if (!jtext_reserve(b, n))
+        return NULL;
+    b->len += n;
+    return b->p + b->len - n;
+}
+
 static void jtext_char(jtext_buf *b, char c)
 {
     if (jtext_reserve(b, 1))

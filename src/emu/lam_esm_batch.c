@@ -66,10 +66,8 @@ static int lam_lane_invoke(lam_lane *ln, size_t lo, size_t hi, lam_result *r)
     lam_esm *e = c->s->e;
     lam_state *l = e->l;
     lam_event_src src = {c->s->id, e->stream_arn, l->emu->cfg.region, c->fn->role};
-    json_t *ev = lam_event_kinesis(&src, ln->krecs + lo, hi - lo);
     size_t len = 0;
-    char *payload = ev ? lam_event_dump(ev, &len) : NULL;
-    json_decref(ev);
+    char *payload = lam_event_kinesis(&src, ln->krecs + lo, hi - lo, &len);
     err_t err = {0};
     int rc = payload ? lam_fn_invoke(l, c->fn, payload, len, NULL, r, &err) : -1;
     free(payload);

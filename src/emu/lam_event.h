@@ -18,10 +18,9 @@ typedef struct lam_event_src {
     const char *role;        /* invokeIdentityArn: the function's role */
 } lam_event_src;
 
-/* {"Records":[...]} for records r[0..n); NULL when out of memory. */
-json_t *lam_event_kinesis(const lam_event_src *src, const kin_record *r, size_t n);
-/* Serialise an event (ms-exact timestamps); malloc'd, caller frees. */
-char *lam_event_dump(json_t *event, size_t *len);
+/* The text of {"Records":[...]} for records r[0..n), compact, its length
+ * in *len (may be NULL); NULL when out of memory. */
+char *lam_event_kinesis(const lam_event_src *src, const kin_record *r, size_t n, size_t *len);
 /* GET /_emu/lambda/event/kinesis (see lam_event.c). */
 void lam_event_http(lam_state *l, http_req *req, http_resp *resp);
 
