@@ -51,6 +51,35 @@ def test_batch_resource_writer(emu, tables):
     assert len(r["Responses"]["users"]) == 60
 
 
+def test_batch_get_duplicate_keys_by_value(ddb):
+    """Duplicates are the same item, however written: numbers in another
+    form, attributes in another order, far apart in a list of 100."""
+    ddb.create_table(TableName="readings",
+                     KeySchema=[{"AttributeName": "sensor", "KeyType": "HASH"},
+                                {"AttributeName": "at", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "sensor", "AttributeType": "S"},
+                                           {"AttributeName": "at", "AttributeType": "N"}],
+                     BillingMode="PAY_PER_REQUEST")
+    dup = ("ValidationException", "Provided list of item keys contains duplicates")
+
+    def k(sensor, at):
+        return {"sensor": {"S": sensor}, "at": {"N": at}}
+
+    assert fails(ddb.batch_get_item, RequestItems={"readings": {"Keys": [
+        k("s1", "1"), k("s1", "1.0")]}}) == dup
+    assert fails(ddb.batch_get_item, RequestItems={"readings": {"Keys": [
+        k("s1", "100"), k("s2", "5"), k("s1", "1E2")]}}) == dup
+    assert fails(ddb.batch_get_item, RequestItems={"readings": {"Keys": [
+        {"sensor": {"S": "s1"}, "at": {"N": "7"}}, {"at": {"N": "7"}, "sensor": {"S": "s1"}}]}}) == dup
+    keys = [k("s%d" % i, str(i)) for i in range(99)]
+    assert fails(ddb.batch_get_item, RequestItems={"readings": {"Keys": keys + [
+        k("s0", "0.00")]}}) == dup
+    # Near misses are not duplicates: same text in another attribute or type.
+    r = ddb.batch_get_item(RequestItems={"readings": {"Keys": keys + [k("s0", "1")]}})
+    assert r["Responses"]["readings"] == []
+    assert r["UnprocessedKeys"] == {}
+
+
 def test_batch_errors(emu, tables):
     ddb = tables
     assert fails(ddb.batch_write_item, RequestItems={"users": [
