@@ -51,6 +51,11 @@ int lam_start(emu_t *emu);
 /* Wake every blocked Runtime API `next` and Invoke so that the HTTP
  * daemon can stop; call before http_stop. */
 void lam_quiesce(emu_t *emu);
+/* After lam_quiesce, before http_stop: wait (at most LAM_STOP_GRACE_MS)
+ * for the invocations runtimes already run to answer, while the HTTP
+ * daemon still takes their responses. */
+#define LAM_STOP_GRACE_MS 2000
+void lam_drain(emu_t *emu);
 /* Stop pollers and runtime processes, free emu->lam; after http_stop and
  * before kin_stop/store_close. */
 void lam_stop(emu_t *emu);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/log.h"
 
@@ -181,11 +182,32 @@ void lam_quiesce(emu_t *emu)
     if (l == NULL)
         return;
     pthread_mutex_lock(&l->mu);
+    if (!l->stopping)
+        l->grace_until_ms = lam_now_ms() + LAM_STOP_GRACE_MS;
     l->stopping = true;
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
     for (int i = 0; i < l->nfns; i++)
         lam_fn_wake(&l->fns[i]);
+}
+
+void lam_drain(emu_t *emu)
+{
+    lam_state *l = emu->lam;
+    if (l == NULL)
+        return;
+    for (int i = 0; i < l->nfns; i++) {
+        lam_fn *f = &l->fns[i];
+        for (;;) {
+            pthread_mutex_lock(&f->mu);
+            bool busy = f->running != NULL;
+            pthread_mutex_unlock(&f->mu);
+            if (!busy || lam_now_ms() >= l->grace_until_ms)
+                break;
+            struct timespec ts = {0, 10 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
 }
 
 void lam_stop(emu_t *emu)

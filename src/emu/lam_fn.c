@@ -154,7 +154,10 @@ static bool lam_inv_step(lam_state *l, lam_fn *f, lam_inv *inv)
             lam_proc_kill(f, inv->instance);
         return false;
     }
-    if (l->stopping)
+    /* Stopping: what is queued is dropped, but an invocation a runtime
+     * already runs gets a grace period to answer, so that a graceful stop
+     * does not redeliver a batch its function has finished (lam_drain). */
+    if (l->stopping && (inv->state != LAM_INV_RUNNING || lam_now_ms() >= l->grace_until_ms))
         return false;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

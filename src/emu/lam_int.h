@@ -104,6 +104,7 @@ typedef struct lam_state {
     lam_fn *fns;
     int nfns;
     volatile bool stopping;
+    int64_t grace_until_ms;  /* stopping: running invocations may answer until then */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t sup_thread;

@@ -199,6 +199,7 @@ int main(int argc, char **argv)
     }
     log_info("shutting down");
     lam_quiesce(&emu); /* wakes blocked Runtime API `next` calls and invokes */
+    lam_drain(&emu);   /* lets running invocations answer */
     http_stop(&emu);
     lam_stop(&emu);
     kin_stop(&emu);

@@ -259,6 +259,31 @@ def test_checkpoint_survives_restart_and_cli_mapping(emu_factory, tmp_path):
     assert env.delivered_ok() == ["a", "b", "c", "d"]      # nothing redelivered
 
 
+def test_stop_lets_a_running_batch_finish(emu_factory, tmp_path):
+    """A graceful stop while the function runs a batch waits for its answer
+    (up to 2 s) and checkpoints it: nothing is redelivered after a restart."""
+    log = str(tmp_path / "calls.jsonl")
+    db = str(tmp_path / "emu.db")
+    args = emu_args(log, ["--event-source", "busy:proc", "--fn-env", "RUNTIME_SLEEP=0.2"])
+    e = emu_factory(args, db=db)
+    env = Env(e, log)
+    env.stream("busy")
+    env.put("busy", ["a"])
+    env.wait(lambda c: env.delivered_ok() == ["a"])
+    env.put("busy", ["SLOW b"])     # the runtime sleeps 0.8 s on it
+    time.sleep(0.3)                 # ... and is inside that sleep now
+    t0 = time.time()
+    assert e.stop() == 0
+    assert time.time() - t0 >= 0.3  # the stop waited for the answer
+    assert env.delivered_ok() == ["a", "SLOW b"]
+    e.start()
+    env = Env(e, log)
+    env.put("busy", ["c"])
+    env.wait(lambda c: env.delivered_ok()[-1:] == ["c"])
+    time.sleep(0.3)
+    assert env.delivered_ok() == ["a", "SLOW b", "c"]      # nothing redelivered
+
+
 def test_aws_cli_create_mapping_and_event_command(env):
     arn = env.stream("cli")
     env.put("cli", ["hello", "world"], key="pk")
