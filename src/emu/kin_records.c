@@ -638,51 +638,50 @@ typedef struct kin_get_ctx {
 } kin_get_ctx;
 
 /* Arrival time as epoch seconds with milliseconds, exact in decimal (the
- * number a jansson real would carry, without formatting a double). */
-static size_t kin_time_text(int64_t ms, char *buf, size_t cap)
+ * number a jansson real would carry, without formatting a double):
+ * whole seconds alone, else three decimals. */
+static void kin_time_text(jtext_buf *b, int64_t ms)
 {
-    if (ms % 1000 == 0)
-        return (size_t)snprintf(buf, cap, "%lld", (long long)(ms / 1000));
-    return (size_t)snprintf(buf, cap, "%lld.%03d", (long long)(ms / 1000), (int)(ms % 1000));
+    if (ms < 0) { /* never stored; kept exact all the same */
+        jtext_put(b, "-", 1);
+        ms = -ms;
+    }
+    jtext_put_uint(b, (size_t)(ms / 1000));
+    int frac = (int)(ms % 1000);
+    if (frac != 0) {
+        char t[4] = {'.', (char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
+                     (char)('0' + frac % 10)};
+        jtext_put(b, t, 4);
+    }
 }
 
-static char *kin_put_text(char *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-/* The Records array's elements as text, in one buffer sized up front:
- * Data is base64-encoded in place and needs no escaping, nor do sequence
- * numbers; partition keys are quoted by jtext. */
+/* The Records array's elements as text: Data is base64-encoded in place
+ * and needs no escaping, nor do sequence numbers; partition keys are
+ * escaped as jansson would. */
 static int kin_records_text(const kin_readout *o, kin_get_ctx *g, err_t *err)
 {
-    size_t cap = 1;
-    for (size_t i = 0; i < o->n; i++)
-        cap += 128 + KIN_SEQ_MAX + BASE64_ENCODED_LEN(o->recs[i].data_len) +
-               6 * strlen(o->recs[i].partition_key);
-    char *p = g->buf = malloc(cap);
-    if (p == NULL)
-        return err_set(err, ERR_KIN_INTERNAL, "out of memory");
+    jtext_buf b = {0};
     for (size_t i = 0; i < o->n; i++) {
         const kin_record *r = &o->recs[i];
-        size_t pk_len;
-        char *pk = jtext_quote(r->partition_key, strlen(r->partition_key), &pk_len);
-        if (pk == NULL)
-            return err_set(err, ERR_KIN_INTERNAL, "out of memory");
-        p = kin_put_text(p, ",{\"SequenceNumber\":\"" + (i == 0), 20 - (i == 0));
-        p = kin_put_text(p, r->seq, strlen(r->seq));
-        p = kin_put_text(p, "\",\"ApproximateArrivalTimestamp\":", 32);
-        p += kin_time_text(r->arrival_ms, p, 32);
-        p = kin_put_text(p, ",\"Data\":\"", 9);
-        p += base64_encode_to(p, r->data, r->data_len);
-        p = kin_put_text(p, "\",\"PartitionKey\":", 17);
-        p = kin_put_text(p, pk, pk_len);
-        *p++ = '}';
-        free(pk);
+        jtext_puts(&b, &",{\"SequenceNumber\":\""[i == 0]);
+        jtext_puts(&b, r->seq);
+        jtext_puts(&b, "\",\"ApproximateArrivalTimestamp\":");
+        kin_time_text(&b, r->arrival_ms);
+        jtext_puts(&b, ",\"Data\":\"");
+        char *at = jtext_room(&b, BASE64_ENCODED_LEN(r->data_len));
+        if (at != NULL)
+            base64_encode_to(at, r->data, r->data_len);
+        jtext_puts(&b, "\",\"PartitionKey\":");
+        jtext_put_string(&b, r->partition_key, strlen(r->partition_key));
+        jtext_put(&b, "}", 1);
     }
-    *p = '\0';
-    g->len = (size_t)(p - g->buf);
+    if (o->n == 0) {
+        g->buf = NULL;
+        g->len = 0;
+        return 0;
+    }
+    if ((g->buf = jtext_finish(&b, &g->len)) == NULL)
+        return err_set(err, ERR_KIN_INTERNAL, "out of memory");
     return 0;
 }
 

@@ -328,6 +328,10 @@ static void test_get_records_text(void **state)
     json_decref(put(e, "txt", "quote\"back\\slash\ttab", "first"));
     fake_now = 1700000001000;
     json_decref(put(e, "txt", "gr\xc3\xbc\xc3\x9f" "e", ""));
+    fake_now = 1700000002100;
+    json_decref(put(e, "txt", "k", "x"));
+    fake_now = 1700000002007;
+    json_decref(put(e, "txt", "k", "y"));
     json_t *it = iterator(e, "txt", "TRIM_HORIZON");
     char *text = NULL;
     err_t err = {0};
@@ -336,10 +340,12 @@ static void test_get_records_text(void **state)
     assert_non_null(text);
     assert_non_null(strstr(text, "\"ApproximateArrivalTimestamp\":1700000000.123,"));
     assert_non_null(strstr(text, "\"ApproximateArrivalTimestamp\":1700000001,"));
+    assert_non_null(strstr(text, "\"ApproximateArrivalTimestamp\":1700000002.100,"));
+    assert_non_null(strstr(text, "\"ApproximateArrivalTimestamp\":1700000002.007,"));
     json_t *r = json_loads(text, 0, NULL);
     assert_non_null(r);
     json_t *recs = json_object_get(r, "Records");
-    assert_int_equal(json_array_size(recs), 2);
+    assert_int_equal(json_array_size(recs), 4);
     json_t *a = json_array_get(recs, 0), *b = json_array_get(recs, 1);
     assert_string_equal(json_string_value(json_object_get(a, "PartitionKey")),
                         "quote\"back\\slash\ttab");
