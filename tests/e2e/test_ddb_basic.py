@@ -121,6 +121,48 @@ def test_update_item_expressions(ddb):
                             "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
 
 
+def test_overwrites_in_place_keep_rows_counts_and_capacity(ddb):
+    """A write over a stored item rewrites its row in place and may not
+    parse it: the item, its index rows, the table's counts and the
+    consumed capacity (from the old item's stored size) must all be as if
+    the table held only the final items."""
+    ddb.create_table(
+        TableName="with_ix", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_g", "KeySchema": [
+            {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
+        BillingMode="PAY_PER_REQUEST")
+    make_table(ddb, "plain")
+    make_table(ddb, "clean")
+    big = {"id": {"S": "a"}, "blob": {"S": "x" * 2500}}
+    ddb.put_item(TableName="plain", Item=big)
+    small = {"id": {"S": "a"}, "v": {"N": "1"}}
+    r = ddb.put_item(TableName="plain", Item=small, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"]["CapacityUnits"] == 3.0  # the larger of old and new
+    for _ in range(3):
+        ddb.update_item(TableName="plain", Key={"id": {"S": "a"}}, UpdateExpression="ADD v :one",
+                        ExpressionAttributeValues={":one": {"N": "1"}})
+    assert ddb.get_item(TableName="plain", Key={"id": {"S": "a"}})["Item"] == {
+        "id": {"S": "a"}, "v": {"N": "4"}}
+    ddb.put_item(TableName="clean", Item={"id": {"S": "a"}, "v": {"N": "4"}})
+    counts = [(t["ItemCount"], t["TableSizeBytes"]) for t in
+              (ddb.describe_table(TableName=n)["Table"] for n in ("plain", "clean"))]
+    assert counts[0] == counts[1] and counts[0][0] == 1
+
+    ddb.put_item(TableName="with_ix", Item={"id": {"S": "a"}, "g": {"S": "one"}})
+    ddb.put_item(TableName="with_ix", Item={"id": {"S": "a"}, "g": {"S": "two"}})
+    ddb.update_item(TableName="with_ix", Key={"id": {"S": "a"}}, UpdateExpression="SET g = :g",
+                    ExpressionAttributeValues={":g": {"S": "three"}})
+
+    def by_g(g):
+        return ddb.query(TableName="with_ix", IndexName="by_g", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": g}})["Items"]
+    assert by_g("one") == [] and by_g("two") == []
+    assert by_g("three") == [{"id": {"S": "a"}, "g": {"S": "three"}}]
+    assert ddb.describe_table(TableName="with_ix")["Table"]["ItemCount"] == 1
+
+
 def test_delete_item_condition(emu, ddb):
     make_table(ddb)
     ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "n": {"N": "5"}})
