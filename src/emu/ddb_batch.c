@@ -321,7 +321,7 @@ static int ddb_batch_write_one(store_conn *c, const ddb_table *t, json_t *wr, dd
     int rc = -1;
     memset(k, 0, sizeof *k);
     if (put != NULL) {
-        if (ddb_item_check(t, put, av_item_size(put), err) != 0 || ddb_key_from_item(t, put, k, err) != 0)
+        if (ddb_item_check(t, put, av_item_size(put), k, err) != 0)
             return ddb_batch_key_error(err);
     } else if (ddb_key_from_key(t, json_object_get(json_object_get(wr, "DeleteRequest"), "Key"),
                                 k, err) != 0) {

@@ -115,8 +115,7 @@ static int ddb_item_begin(store_conn *c, ddb_item_job *j, json_t *put, json_t *u
     if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), t,
                       err) != 0)
         return -1;
-    int rc = put != NULL ? ddb_item_check(t, put, j->size, err) == 0 &&
-                               ddb_key_from_item(t, put, k, err) == 0
+    int rc = put != NULL ? ddb_item_check(t, put, j->size, k, err) == 0
                          : ddb_key_from_key(t, json_object_get(j->req, "Key"), k, err) == 0;
     if (rc && update_names != NULL)
         rc = ddb_update_keys_untouched(t, update_names, err) == 0;
@@ -260,7 +259,7 @@ static int ddb_update_run(store_conn *c, void *arg, err_t *err)
     if (j->x.update != NULL && expr_apply_update(j->x.update, j->item, err) != 0)
         goto out;
     j->size = av_item_size(j->item);
-    if (ddb_item_check(&t, j->item, j->size, err) != 0)
+    if (ddb_item_check(&t, j->item, j->size, NULL, err) != 0)
         goto out;
     rc = ddb_item_write(c, &t, &k, &j->old, j->item, NULL, j->size, err);
 out:

@@ -15,8 +15,10 @@
 int ddb_item_load(store_conn *c, const ddb_table *t, const ddb_key *k, json_t **item,
                   err_t *err);
 /* Check that item may be stored in t: key attributes and index key types
- * against the schema, size (its av_item_size) <= 400 KB.  No storage I/O. */
-int ddb_item_check(const ddb_table *t, json_t *item, size_t size, err_t *err);
+ * against the schema, size (its av_item_size) <= 400 KB.  No storage I/O.
+ * When key is not NULL it receives the item's key (caller frees; zeroed
+ * on failure). */
+int ddb_item_check(const ddb_table *t, json_t *item, size_t size, ddb_key *key, err_t *err);
 
 /* The stored item at a key, as a write job found it. */
 typedef struct ddb_old {

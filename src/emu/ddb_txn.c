@@ -291,11 +291,9 @@ static int ddb_txn_resolve(ddb_txn_job *j, store_conn *c, err_t *err)
             return -1;
         op->have_table = true;
         json_t *put = op->kind == TXN_PUT ? json_object_get(op->body, "Item") : NULL;
-        int rc = put != NULL ? ddb_item_check(&op->t, put, av_item_size(put), err) != 0
-                                   ? -1
-                                   : ddb_key_from_item(&op->t, put, &op->k, err)
-                             : ddb_key_from_key(&op->t, json_object_get(op->body, "Key"), &op->k,
-                                                err);
+        int rc = put != NULL
+                     ? ddb_item_check(&op->t, put, av_item_size(put), &op->k, err)
+                     : ddb_key_from_key(&op->t, json_object_get(op->body, "Key"), &op->k, err);
         if (rc != 0)
             return -1;
         for (size_t p = 0; p < i; p++) {
@@ -370,7 +368,8 @@ static int ddb_txn_new_item(ddb_txn_job *j, ddb_txn_op *op, json_t *old, json_t 
     json_decref(names);
     json_t *item = old ? json_deep_copy(old) : json_deep_copy(json_object_get(op->body, "Key"));
     err_t e = {0};
-    if (expr_apply_update(op->x.update, item, &e) != 0 || ddb_item_check(&op->t, item, av_item_size(item), &e) != 0) {
+    if (expr_apply_update(op->x.update, item, &e) != 0 ||
+        ddb_item_check(&op->t, item, av_item_size(item), NULL, &e) != 0) {
         ddb_txn_reason(j, "ValidationError", e.msg, NULL);
         err_clear(&e);
         json_decref(item);

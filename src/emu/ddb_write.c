@@ -27,23 +27,34 @@ int ddb_item_find(store_conn *c, const ddb_table *t, const ddb_key *k, bool pars
     return 0;
 }
 
-int ddb_item_check(const ddb_table *t, json_t *item, size_t size, err_t *err)
+int ddb_item_check(const ddb_table *t, json_t *item, size_t size, ddb_key *key, err_t *err)
 {
-    ddb_key k;
+    ddb_key k, ik;
     if (ddb_key_from_item(t, item, &k, err) != 0)
-        return -1;
-    ddb_key_free(&k);
+        goto fail;
     for (int i = 0; i < t->nidx; i++) {
-        int rc = ddb_key_for_index(t, &t->idx[i], item, &k, err);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
+        int rc = ddb_key_for_index(t, &t->idx[i], item, &ik, err);
+        if (rc < 0) {
             ddb_key_free(&k);
+            goto fail;
+        }
+        if (rc == 0)
+            ddb_key_free(&ik);
     }
-    if (size > AV_ITEM_MAX_BYTES)
-        return err_set(err, ERR_DDB_VALIDATION,
-                       "Item size has exceeded the maximum allowed size");
+    if (size > AV_ITEM_MAX_BYTES) {
+        ddb_key_free(&k);
+        err_set(err, ERR_DDB_VALIDATION, "Item size has exceeded the maximum allowed size");
+        goto fail;
+    }
+    if (key != NULL)
+        *key = k;
+    else
+        ddb_key_free(&k);
     return 0;
+fail:
+    if (key != NULL)
+        memset(key, 0, sizeof *key);
+    return -1;
 }
 
 /* The base key as index rows store it: length-prefixed hk then rk, so
