@@ -118,6 +118,10 @@ int store_ddb_item_text(store_conn *c, int64_t tbl, const ddb_key *k, char **tex
 int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
                        const unsigned char *pk, size_t pk_len, const char *body, size_t size,
                        err_t *err);
+/* Insert a base-table item unless its key is taken: 0 inserted, 1 taken
+ * (nothing written). */
+int store_ddb_item_insert(store_conn *c, int64_t tbl, const ddb_key *k, const char *body,
+                          size_t size, err_t *err);
 /* Rewrite the body and size of the row rowid (from store_ddb_item_find,
  * same job): its key and index entry stay, where INSERT OR REPLACE would
  * delete both and insert them again. */

@@ -119,9 +119,11 @@ static int ddb_item_begin(store_conn *c, ddb_item_job *j, json_t *put, json_t *u
                          : ddb_key_from_key(t, json_object_get(j->req, "Key"), k, err) == 0;
     if (rc && update_names != NULL)
         rc = ddb_update_keys_untouched(t, update_names, err) == 0;
-    if (rc)
-        rc = ddb_item_find(c, t, k, ddb_old_needed(j, t, update_names != NULL), &j->old, err) ==
-                 0 &&
+    bool parse = ddb_old_needed(j, t, update_names != NULL);
+    if (rc && put != NULL && !parse)
+        j->old.pending = true; /* no condition to check: ddb_item_write looks if it must */
+    else if (rc)
+        rc = ddb_item_find(c, t, k, parse, &j->old, err) == 0 &&
              ddb_exprs_check(&j->x, j->req, j->old.item, err) == 0;
     if (rc)
         return 0;

@@ -26,6 +26,8 @@ typedef struct ddb_old {
     int64_t rowid;   /* its row, 0 when absent (or unknown: see ddb_item_store) */
     size_t size;     /* its DynamoDB size, as stored beside it */
     bool found;
+    bool pending;    /* not looked up yet: ddb_item_write inserts the new
+                        item and looks only when the key is taken */
 } ddb_old;
 
 /* Find the item at k; parse it only when `parse` (a condition, the old
@@ -34,10 +36,11 @@ typedef struct ddb_old {
 int ddb_item_find(store_conn *c, const ddb_table *t, const ddb_key *k, bool parse,
                   ddb_old *old, err_t *err);
 /* Replace the item at k (old from ddb_item_find, parsed when t has
- * indexes) with item (NULL = delete): base row, every index row, live
- * counters.  size is item's av_item_size; text its JSON text when the
+ * indexes; or pending, for a put in a table without indexes, and then
+ * filled in here) with item (NULL = delete): base row, every index row,
+ * live counters.  size is item's av_item_size; text its JSON text when the
  * caller has it, else NULL.  item must have passed ddb_item_check. */
-int ddb_item_write(store_conn *c, const ddb_table *t, const ddb_key *k, const ddb_old *old,
+int ddb_item_write(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
                    const json_t *item, const char *text, size_t size, err_t *err);
 /* ddb_item_write for callers holding only the old item's JSON (or NULL). */
 int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const json_t *old,

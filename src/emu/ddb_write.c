@@ -99,7 +99,21 @@ static int ddb_index_row(store_conn *c, const ddb_table *t, const ddb_index *ix,
     return rc;
 }
 
-int ddb_item_write(store_conn *c, const ddb_table *t, const ddb_key *k, const ddb_old *old,
+/* A put whose old item nothing reads: most are of new keys, and one
+ * INSERT OR IGNORE finds that out and writes them in one statement.  1
+ * when the key is taken: old is filled in (unparsed) for the caller. */
+static int ddb_item_insert(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
+                           const char *text, size_t size, err_t *err)
+{
+    int rc = store_ddb_item_insert(c, t->id, k, text, size, err);
+    if (rc == 0)
+        return store_ddb_counts_add(c, t->id, 1, (int64_t)size, err);
+    if (rc < 0 || ddb_item_find(c, t, k, false, old, err) != 0)
+        return -1;
+    return 1;
+}
+
+int ddb_item_write(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
                    const json_t *item, const char *text, size_t size, err_t *err)
 {
     int rc = -1;
@@ -122,6 +136,14 @@ int ddb_item_write(store_conn *c, const ddb_table *t, const ddb_key *k, const dd
     if (text == NULL && (text = body = jtext_dump(item, NULL)) == NULL) {
         err_set(err, ERR_INTERNAL, "out of memory");
         goto out;
+    }
+    if (old->pending) {
+        int ins = ddb_item_insert(c, t, k, old, text, size, err);
+        if (ins <= 0) {
+            rc = ins;
+            goto out;
+        }
+        old_size = (int64_t)old->size; /* the key was taken: rewrite that row */
     }
     /* A row found in this job is rewritten in place: same key, same
      * index entry. */

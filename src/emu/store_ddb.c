@@ -380,6 +380,22 @@ int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
 }
 
+int store_ddb_item_insert(store_conn *c, int64_t tbl, const ddb_key *k, const char *body,
+                          size_t size, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT OR IGNORE INTO ddb_items(tbl, idx, seg, hk, rk, pk, body, size) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
+    if (st == NULL)
+        return -1;
+    store_ddb_bind_row(st, tbl, 0, k, NULL, 0);
+    sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)size);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(c, err);
+    return sqlite3_changes(c->db) == 0 ? 1 : 0;
+}
+
 int store_ddb_item_replace(store_conn *c, int64_t rowid, const char *body, size_t size,
                            err_t *err)
 {
