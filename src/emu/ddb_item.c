@@ -257,7 +257,17 @@ static int ddb_update_run(store_conn *c, void *arg, err_t *err)
         json_decref(names);
         return -1;
     }
-    j->item = json_deep_copy(j->old.item ? j->old.item : json_object_get(j->req, "Key"));
+    /* The new item starts as the old one; a copy only when the old one is
+     * read again, for index rows or the response. */
+    const char *rv = json_string_value(json_object_get(j->req, "ReturnValues"));
+    bool old_read = t.nidx > 0 || (rv != NULL && (strcmp(rv, "ALL_OLD") == 0 ||
+                                                  strcmp(rv, "UPDATED_OLD") == 0));
+    if (j->old.item != NULL && !old_read) {
+        j->item = j->old.item;
+        j->old.item = NULL;
+    } else {
+        j->item = json_deep_copy(j->old.item ? j->old.item : json_object_get(j->req, "Key"));
+    }
     if (j->x.update != NULL && expr_apply_update(j->x.update, j->item, err) != 0)
         goto out;
     j->size = av_item_size(j->item);
@@ -278,8 +288,12 @@ json_t *ddb_update_item(emu_t *emu, json_t *req, err_t *err)
     if (ddb_exprs_parse(req, DDB_X_CONDITION | DDB_X_UPDATE, NULL, &j.x, err) != 0 ||
         store_write(emu->store, ddb_update_run, &j, err) != 0)
         goto out;
-    json_t *names = j.x.update ? expr_update_attributes(j.x.update) : json_array();
-    out = ddb_write_response(&j, json_string_value(json_object_get(req, "ReturnValues")), names);
+    const char *rv = json_string_value(json_object_get(req, "ReturnValues"));
+    /* The updated names matter to UPDATED_OLD and UPDATED_NEW only. */
+    json_t *names = rv == NULL || strncmp(rv, "UPDATED_", 8) != 0 ? NULL
+                    : j.x.update                                ? expr_update_attributes(j.x.update)
+                                                                : json_array();
+    out = ddb_write_response(&j, rv, names);
     json_decref(names);
 out:
     ddb_job_free(&j);

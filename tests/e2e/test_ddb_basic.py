@@ -140,9 +140,13 @@ def test_overwrites_in_place_keep_rows_counts_and_capacity(ddb):
     small = {"id": {"S": "a"}, "v": {"N": "1"}}
     r = ddb.put_item(TableName="plain", Item=small, ReturnConsumedCapacity="TOTAL")
     assert r["ConsumedCapacity"]["CapacityUnits"] == 3.0  # the larger of old and new
-    for _ in range(3):
-        ddb.update_item(TableName="plain", Key={"id": {"S": "a"}}, UpdateExpression="ADD v :one",
-                        ExpressionAttributeValues={":one": {"N": "1"}})
+    # The new item is built on the old one, copied only when the answer needs both.
+    answers = [ddb.update_item(TableName="plain", Key={"id": {"S": "a"}},
+                               UpdateExpression="ADD v :one", ReturnValues=rv,
+                               ExpressionAttributeValues={":one": {"N": "1"}}).get("Attributes")
+               for rv in ("ALL_OLD", "UPDATED_OLD", "ALL_NEW")]
+    assert answers == [{"id": {"S": "a"}, "v": {"N": "1"}}, {"v": {"N": "2"}},
+                       {"id": {"S": "a"}, "v": {"N": "4"}}]
     assert ddb.get_item(TableName="plain", Key={"id": {"S": "a"}})["Item"] == {
         "id": {"S": "a"}, "v": {"N": "4"}}
     ddb.put_item(TableName="clean", Item={"id": {"S": "a"}, "v": {"N": "4"}})
