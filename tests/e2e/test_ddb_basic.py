@@ -149,6 +149,13 @@ def test_overwrites_in_place_keep_rows_counts_and_capacity(ddb):
                        {"id": {"S": "a"}, "v": {"N": "4"}}]
     assert ddb.get_item(TableName="plain", Key={"id": {"S": "a"}})["Item"] == {
         "id": {"S": "a"}, "v": {"N": "4"}}
+    # BatchWriteItem over a stored key and a missing one, then a delete.
+    r = ddb.batch_write_item(RequestItems={"plain": [
+        {"PutRequest": {"Item": {"id": {"S": "a"}, "v": {"N": "4"}}}},
+        {"PutRequest": {"Item": {"id": {"S": "b"}}}}]}, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"][0]["CapacityUnits"] == 2.0
+    ddb.batch_write_item(RequestItems={"plain": [{"DeleteRequest": {"Key": {"id": {"S": "b"}}}},
+                                                 {"DeleteRequest": {"Key": {"id": {"S": "c"}}}}]})
     ddb.put_item(TableName="clean", Item={"id": {"S": "a"}, "v": {"N": "4"}})
     counts = [(t["ItemCount"], t["TableSizeBytes"]) for t in
               (ddb.describe_table(TableName=n)["Table"] for n in ("plain", "clean"))]
