@@ -23,7 +23,7 @@ int ddb_item_check(const ddb_table *t, json_t *item, size_t size, ddb_key *key, 
 /* The stored item at a key, as a write job found it. */
 typedef struct ddb_old {
     json_t *item;    /* parsed (owned); NULL when absent or not asked for */
-    int64_t rowid;   /* its row, 0 when absent (or unknown: see ddb_item_store) */
+    int64_t rowid;   /* its row, 0 when absent */
     size_t size;     /* its DynamoDB size, as stored beside it */
     bool found;
     bool pending;    /* not looked up yet: ddb_item_write inserts the new
@@ -42,9 +42,6 @@ int ddb_item_find(store_conn *c, const ddb_table *t, const ddb_key *k, bool pars
  * caller has it, else NULL.  item must have passed ddb_item_check. */
 int ddb_item_write(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
                    const json_t *item, const char *text, size_t size, err_t *err);
-/* ddb_item_write for callers holding only the old item's JSON (or NULL). */
-int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const json_t *old,
-                   const json_t *item, err_t *err);
 
 /* The base key as index rows store it (their pk column): length-prefixed
  * hk then rk, so two keys never share an encoding.  Caller frees. */

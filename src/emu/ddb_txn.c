@@ -383,12 +383,16 @@ static int ddb_txn_new_item(ddb_txn_job *j, ddb_txn_op *op, json_t *old, json_t 
  * already failed. */
 static int ddb_txn_apply(ddb_txn_job *j, store_conn *c, ddb_txn_op *op, err_t *err)
 {
-    json_t *old = NULL, *item = NULL;
+    json_t *item = NULL;
+    ddb_old old;
     int rc = -1;
-    if (ddb_item_load(c, &op->t, &op->k, &old, err) != 0)
+    /* The old item is parsed only for a condition, an update or index
+     * rows; otherwise its stored size is all the action needs. */
+    bool parse = op->x.cond != NULL || op->kind == TXN_UPDATE || op->t.nidx > 0;
+    if (ddb_item_find(c, &op->t, &op->k, parse, &old, err) != 0)
         goto out;
     err_t e = {0};
-    if (ddb_exprs_check(&op->x, op->body, old, &e) != 0) {
+    if (ddb_exprs_check(&op->x, op->body, old.item, &e) != 0) {
         if (e.code != ERR_DDB_CONDITIONAL_CHECK_FAILED) {
             *err = e;
             goto out;
@@ -398,21 +402,20 @@ static int ddb_txn_apply(ddb_txn_job *j, store_conn *c, ddb_txn_op *op, err_t *e
         rc = 0;
         goto out;
     }
-    int nrc = ddb_txn_new_item(j, op, old, &item, err);
+    int nrc = ddb_txn_new_item(j, op, old.item, &item, err);
     if (nrc != 0) {
         rc = nrc < 0 ? -1 : 0;
         goto out;
     }
     ddb_txn_reason(j, "None", NULL, NULL);
-    if (!j->failed && op->kind != TXN_CHECK && (old != NULL || item != NULL) &&
-        ddb_item_store(c, &op->t, &op->k, old, item, err) != 0)
+    size_t size = item ? av_item_size(item) : old.found ? old.size : 0;
+    if (!j->failed && op->kind != TXN_CHECK && (old.found || item != NULL) &&
+        ddb_item_write(c, &op->t, &op->k, &old, item, NULL, size, err) != 0)
         goto out;
-    const json_t *sized = item ? item : old;
-    double units = ddb_units(sized ? av_item_size(sized) : 0, op->kind != TXN_CHECK, true);
-    ddb_txn_units(j, op->t.name, 2 * units);
+    ddb_txn_units(j, op->t.name, 2 * ddb_units(size, op->kind != TXN_CHECK, true));
     rc = 0;
 out:
-    json_decref(old);
+    json_decref(old.item);
     json_decref(item);
     return rc;
 }

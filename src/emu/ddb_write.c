@@ -160,12 +160,3 @@ out:
     free(pk);
     return rc;
 }
-
-int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const json_t *old,
-                   const json_t *item, err_t *err)
-{
-    /* No rowid: the base row is written by key (INSERT OR REPLACE). */
-    ddb_old o = {.item = (json_t *)old, .found = old != NULL,
-                 .size = old ? av_item_size(old) : 0};
-    return ddb_item_write(c, t, k, &o, item, NULL, item ? av_item_size(item) : 0, err);
-}
