@@ -52,29 +52,53 @@ const char *av_type_name(av_type_t t)
     return (unsigned)t < AV_NTYPES ? av_names[t] : "";
 }
 
+/* By hand rather than a strcmp per name: every AttributeValue of every
+ * request is typed two or three times (validation, size, key encoding). */
 av_type_t av_type_parse(const char *name)
 {
-    for (unsigned t = AV_S; name != NULL && t < AV_NTYPES; t++) {
-        if (strcmp(name, av_names[t]) == 0)
-            return (av_type_t)t;
+    if (name == NULL)
+        return AV_INVALID;
+    switch (name[0]) {
+    case 'S':
+        return name[1] == '\0' ? AV_S : strcmp(name + 1, "S") == 0 ? AV_SS : AV_INVALID;
+    case 'N':
+        return name[1] == '\0'                ? AV_N
+               : strcmp(name + 1, "S") == 0   ? AV_NS
+               : strcmp(name + 1, "ULL") == 0 ? AV_NULL
+                                              : AV_INVALID;
+    case 'B':
+        return name[1] == '\0'                ? AV_B
+               : strcmp(name + 1, "S") == 0   ? AV_BS
+               : strcmp(name + 1, "OOL") == 0 ? AV_BOOL
+                                              : AV_INVALID;
+    case 'L':
+        return name[1] == '\0' ? AV_L : AV_INVALID;
+    case 'M':
+        return name[1] == '\0' ? AV_M : AV_INVALID;
+    default:
+        return AV_INVALID;
     }
-    return AV_INVALID;
+}
+
+/* The type of a one-member AttributeValue and, through *inner, that
+ * member's value (NULL when the type is invalid): one iterator step
+ * instead of a type lookup and then a hash lookup. */
+static av_type_t av_split(const json_t *av, json_t **inner)
+{
+    *inner = NULL;
+    if (!json_is_object(av) || json_object_size(av) != 1)
+        return AV_INVALID;
+    void *it = json_object_iter((json_t *)av);
+    av_type_t t = av_type_parse(json_object_iter_key(it));
+    if (t != AV_INVALID)
+        *inner = json_object_iter_value(it);
+    return t;
 }
 
 av_type_t av_type(const json_t *av)
 {
-    void *it;
-
-    if (!json_is_object(av) || json_object_size(av) != 1)
-        return AV_INVALID;
-    it = json_object_iter((json_t *)av);
-    return av_type_parse(json_object_iter_key(it));
-}
-
-/* The single member's value of a one-type AttributeValue. */
-static json_t *av_inner(const json_t *av, av_type_t t)
-{
-    return json_object_get(av, av_type_name(t));
+    json_t *inner;
+    return av_split(av, &inner);
 }
 
 /* ---- pass 1: shape (SerializationException) ---------------------------------------------- */
@@ -464,8 +488,8 @@ static size_t scalar_size(const json_t *v, av_type_t t)
 
 size_t av_value_size(const json_t *av)
 {
-    av_type_t t = av_type(av);
-    json_t *v = av_inner(av, t), *x;
+    json_t *v, *x;
+    av_type_t t = av_split(av, &v);
     size_t size = 0, i;
     const char *k;
 
@@ -574,14 +598,13 @@ out:
 
 bool av_equal(const json_t *a, const json_t *b)
 {
-    av_type_t t = av_type(a);
-    json_t *x = av_inner(a, t), *y, *e;
+    json_t *x, *y, *e;
+    av_type_t t = av_split(a, &x);
     const char *k;
     size_t i;
 
-    if (t == AV_INVALID || av_type(b) != t)
+    if (t == AV_INVALID || av_split(b, &y) != t)
         return false;
-    y = av_inner(b, t);
     switch (t) {
     case AV_S:
     case AV_B: /* strict base64 is canonical: same bytes, same text */
@@ -621,14 +644,14 @@ static int bytes_cmp(const unsigned char *a, size_t na, const unsigned char *b, 
 
 int av_compare(const json_t *a, const json_t *b, int *cmp)
 {
-    av_type_t t = av_type(a);
-    json_t *x = av_inner(a, t), *y = av_inner(b, t);
+    json_t *x, *y;
+    av_type_t t = av_split(a, &x);
     unsigned char *ba = NULL, *bb = NULL;
     size_t na, nb;
     num_t p, q;
     int rc = -1;
 
-    if ((t != AV_S && t != AV_N && t != AV_B) || av_type(b) != t)
+    if ((t != AV_S && t != AV_N && t != AV_B) || av_split(b, &y) != t)
         return -1;
     if (!json_is_string(x) || !json_is_string(y))
         return -1;
@@ -659,8 +682,8 @@ out:
 
 int av_key_encode(const json_t *av, unsigned char **out, size_t *len, err_t *err)
 {
-    av_type_t t = av_type(av);
-    json_t *v = av_inner(av, t);
+    json_t *v;
+    av_type_t t = av_split(av, &v);
     num_t n;
 
     *out = NULL;

@@ -105,6 +105,10 @@ json_t *store_ddb_table_names(store_conn *c, const char *account, const char *re
 /* The stored item (new object) or NULL; *found tells which. */
 int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
                        const unsigned char *pk, size_t pk_len, json_t **item, err_t *err);
+/* The base-table row at k: its rowid (0 when absent), stored size and,
+ * when item is not NULL, the parsed item (new object). */
+int store_ddb_item_find(store_conn *c, int64_t tbl, const ddb_key *k, json_t **item,
+                        int64_t *rowid, size_t *size, err_t *err);
 /* The stored JSON text of a base-table item (caller frees; NULL when
  * absent), its length and its DynamoDB size. */
 int store_ddb_item_text(store_conn *c, int64_t tbl, const ddb_key *k, char **text, size_t *len,
@@ -114,6 +118,15 @@ int store_ddb_item_text(store_conn *c, int64_t tbl, const ddb_key *k, char **tex
 int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
                        const unsigned char *pk, size_t pk_len, const char *body, size_t size,
                        err_t *err);
+/* Insert a base-table item unless its key is taken: 0 inserted, 1 taken
+ * (nothing written). */
+int store_ddb_item_insert(store_conn *c, int64_t tbl, const ddb_key *k, const char *body,
+                          size_t size, err_t *err);
+/* Rewrite the body and size of the row rowid (from store_ddb_item_find,
+ * same job): its key and index entry stay, where INSERT OR REPLACE would
+ * delete both and insert them again. */
+int store_ddb_item_replace(store_conn *c, int64_t rowid, const char *body, size_t size,
+                           err_t *err);
 int store_ddb_item_delete(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
                           const unsigned char *pk, size_t pk_len, err_t *err);
 int store_ddb_index_drop(store_conn *c, int64_t tbl, int idx, err_t *err);

@@ -349,12 +349,13 @@ static int ddb_batch_write_one(store_conn *c, const ddb_table *t, json_t *wr, dd
                                size_t n, double *units, err_t *err)
 {
     json_t *put = json_object_get(json_object_get(wr, "PutRequest"), "Item");
-    json_t *old = NULL;
+    ddb_old old = {0};
     ddb_key *k = &keys[n];
+    size_t size = put ? av_item_size(put) : 0;
     int rc = -1;
     memset(k, 0, sizeof *k);
     if (put != NULL) {
-        if (ddb_item_check(t, put, err) != 0 || ddb_key_from_item(t, put, k, err) != 0)
+        if (ddb_item_check(t, put, size, k, err) != 0)
             return ddb_batch_key_error(err);
     } else if (ddb_key_from_key(t, json_object_get(json_object_get(wr, "DeleteRequest"), "Key"),
                                 k, err) != 0) {
@@ -365,14 +366,18 @@ static int ddb_batch_write_one(store_conn *c, const ddb_table *t, json_t *wr, dd
             memcmp(keys[i].hk, k->hk, k->hk_len) == 0 &&
             (k->rk_len == 0 || memcmp(keys[i].rk, k->rk, k->rk_len) == 0))
             return VFAIL("Provided list of item keys contains duplicates");
-    if (ddb_item_load(c, t, k, &old, err) != 0)
+    /* The old item is read only for index rows; without them a put of a
+     * new key is one INSERT (see ddb_item_write). */
+    if (put != NULL && t->nidx == 0)
+        old.pending = true;
+    else if (ddb_item_find(c, t, k, t->nidx > 0, &old, err) != 0)
         goto out;
-    if ((put != NULL || old != NULL) && ddb_item_store(c, t, k, old, put, err) != 0)
+    if ((put != NULL || old.found) && ddb_item_write(c, t, k, &old, put, NULL, size, err) != 0)
         goto out;
-    *units += ddb_units(put ? av_item_size(put) : old ? av_item_size(old) : 0, true, true);
+    *units += ddb_units(put ? size : old.found ? old.size : 0, true, true);
     rc = 0;
 out:
-    json_decref(old);
+    json_decref(old.item);
     return rc;
 }
 

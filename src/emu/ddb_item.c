@@ -20,10 +20,12 @@ typedef struct ddb_item_job {
     emu_t *emu;
     json_t *req;
     ddb_exprs x;
-    json_t *old;     /* the item before (owned) */
+    ddb_old old;     /* the item before (old.item owned) */
     json_t *item;    /* the item after (owned), or the read item */
-    char *text;      /* GetItem without projection: the stored text (owned) */
-    size_t text_len, size;
+    char *text;      /* the text of the item read (GetItem without projection)
+                        or of PutItem's item (owned) */
+    size_t text_len;
+    size_t size;     /* the DynamoDB size of the item read or written */
 } ddb_item_job;
 
 int ddb_require_object(json_t *req, const char *member, const char *field, err_t *err)
@@ -42,7 +44,7 @@ static void ddb_job_free(ddb_item_job *j)
 {
     free(j->text);
     ddb_exprs_free(&j->x);
-    json_decref(j->old);
+    json_decref(j->old.item);
     json_decref(j->item);
 }
 
@@ -51,12 +53,12 @@ static json_t *ddb_write_response(ddb_item_job *j, const char *rv, json_t *updat
 {
     json_t *out = json_object();
     json_t *attrs = NULL;
-    if (rv != NULL && strcmp(rv, "ALL_OLD") == 0 && j->old != NULL)
-        attrs = json_incref(j->old);
+    if (rv != NULL && strcmp(rv, "ALL_OLD") == 0 && j->old.item != NULL)
+        attrs = json_incref(j->old.item);
     else if (rv != NULL && strcmp(rv, "ALL_NEW") == 0 && j->item != NULL)
         attrs = json_incref(j->item);
     else if (rv != NULL && strncmp(rv, "UPDATED_", 8) == 0) {
-        json_t *src = strcmp(rv, "UPDATED_OLD") == 0 ? j->old : j->item;
+        json_t *src = strcmp(rv, "UPDATED_OLD") == 0 ? j->old.item : j->item;
         attrs = json_object();
         size_t i;
         json_t *n;
@@ -70,7 +72,7 @@ static json_t *ddb_write_response(ddb_item_job *j, const char *rv, json_t *updat
         json_object_set_new(out, "Attributes", attrs);
     else
         json_decref(attrs);
-    size_t bytes = j->item ? av_item_size(j->item) : j->old ? av_item_size(j->old) : 0;
+    size_t bytes = j->item ? j->size : j->old.found ? j->old.size : 0;
     json_t *cc = ddb_consumed(j->req, json_string_value(json_object_get(j->req, "TableName")),
                               ddb_units(bytes, true, true), true);
     if (cc != NULL)
@@ -92,10 +94,20 @@ static int ddb_update_keys_untouched(const ddb_table *t, json_t *names, err_t *e
     return 0;
 }
 
+/* Whether a write needs the stored item parsed, beyond its size: an update
+ * starts from it, a condition reads it, ReturnValues may return it, and
+ * index rows are found through it. */
+static bool ddb_old_needed(const ddb_item_job *j, const ddb_table *t, bool update)
+{
+    const char *rv = json_string_value(json_object_get(j->req, "ReturnValues"));
+    return update || j->x.cond != NULL || t->nidx > 0 || (rv != NULL && strcmp(rv, "NONE") != 0);
+}
+
 /* The common start of a write job: the table, the item's key (from the
- * new item for puts, from Key otherwise), the keys an update may not touch,
- * the stored item and the condition against it.  On failure everything
- * loaded is released; on success the caller frees t and k. */
+ * new item for puts, of size j->size, from Key otherwise), the keys an
+ * update may not touch, the stored item and the condition against it.  On
+ * failure everything loaded is released; on success the caller frees t
+ * and k. */
 static int ddb_item_begin(store_conn *c, ddb_item_job *j, json_t *put, json_t *update_names,
                           ddb_table *t, ddb_key *k, err_t *err)
 {
@@ -103,13 +115,16 @@ static int ddb_item_begin(store_conn *c, ddb_item_job *j, json_t *put, json_t *u
     if (ddb_table_get(j->emu, c, json_string_value(json_object_get(j->req, "TableName")), t,
                       err) != 0)
         return -1;
-    int rc = put != NULL ? ddb_item_check(t, put, err) == 0 && ddb_key_from_item(t, put, k, err) == 0
+    int rc = put != NULL ? ddb_item_check(t, put, j->size, k, err) == 0
                          : ddb_key_from_key(t, json_object_get(j->req, "Key"), k, err) == 0;
     if (rc && update_names != NULL)
         rc = ddb_update_keys_untouched(t, update_names, err) == 0;
-    if (rc)
-        rc = ddb_item_load(c, t, k, &j->old, err) == 0 &&
-             ddb_exprs_check(&j->x, j->req, j->old, err) == 0;
+    bool parse = ddb_old_needed(j, t, update_names != NULL);
+    if (rc && put != NULL && !parse)
+        j->old.pending = true; /* no condition to check: ddb_item_write looks if it must */
+    else if (rc)
+        rc = ddb_item_find(c, t, k, parse, &j->old, err) == 0 &&
+             ddb_exprs_check(&j->x, j->req, j->old.item, err) == 0;
     if (rc)
         return 0;
     ddb_key_free(k);
@@ -134,7 +149,7 @@ static int ddb_put_run(store_conn *c, void *arg, err_t *err)
     ddb_key k;
     if (ddb_item_begin(c, j, j->item, NULL, &t, &k, err) != 0)
         return -1;
-    int rc = ddb_item_store(c, &t, &k, j->old, j->item, err);
+    int rc = ddb_item_write(c, &t, &k, &j->old, j->item, j->text, j->size, err);
     ddb_key_free(&k);
     ddb_table_free(&t);
     return rc;
@@ -147,6 +162,13 @@ json_t *ddb_put_item(emu_t *emu, json_t *req, err_t *err)
     if (ddb_exprs_parse(req, DDB_X_CONDITION, NULL, &j.x, err) != 0)
         goto out;
     j.item = json_incref(json_object_get(req, "Item"));
+    /* Sized and serialised here, on one of the event threads, rather than
+     * in the job on the writer, which every write of every table waits for. */
+    j.size = av_item_size(j.item);
+    if ((j.text = jtext_dump(j.item, NULL)) == NULL) {
+        err_set(err, ERR_INTERNAL, "out of memory");
+        goto out;
+    }
     if (store_write(emu->store, ddb_put_run, &j, err) != 0)
         goto out;
     json_decref(j.item);
@@ -235,12 +257,23 @@ static int ddb_update_run(store_conn *c, void *arg, err_t *err)
         json_decref(names);
         return -1;
     }
-    j->item = json_deep_copy(j->old ? j->old : json_object_get(j->req, "Key"));
+    /* The new item starts as the old one; a copy only when the old one is
+     * read again, for index rows or the response. */
+    const char *rv = json_string_value(json_object_get(j->req, "ReturnValues"));
+    bool old_read = t.nidx > 0 || (rv != NULL && (strcmp(rv, "ALL_OLD") == 0 ||
+                                                  strcmp(rv, "UPDATED_OLD") == 0));
+    if (j->old.item != NULL && !old_read) {
+        j->item = j->old.item;
+        j->old.item = NULL;
+    } else {
+        j->item = json_deep_copy(j->old.item ? j->old.item : json_object_get(j->req, "Key"));
+    }
     if (j->x.update != NULL && expr_apply_update(j->x.update, j->item, err) != 0)
         goto out;
-    if (ddb_item_check(&t, j->item, err) != 0)
+    j->size = av_item_size(j->item);
+    if (ddb_item_check(&t, j->item, j->size, NULL, err) != 0)
         goto out;
-    rc = ddb_item_store(c, &t, &k, j->old, j->item, err);
+    rc = ddb_item_write(c, &t, &k, &j->old, j->item, NULL, j->size, err);
 out:
     json_decref(names);
     ddb_key_free(&k);
@@ -255,8 +288,12 @@ json_t *ddb_update_item(emu_t *emu, json_t *req, err_t *err)
     if (ddb_exprs_parse(req, DDB_X_CONDITION | DDB_X_UPDATE, NULL, &j.x, err) != 0 ||
         store_write(emu->store, ddb_update_run, &j, err) != 0)
         goto out;
-    json_t *names = j.x.update ? expr_update_attributes(j.x.update) : json_array();
-    out = ddb_write_response(&j, json_string_value(json_object_get(req, "ReturnValues")), names);
+    const char *rv = json_string_value(json_object_get(req, "ReturnValues"));
+    /* The updated names matter to UPDATED_OLD and UPDATED_NEW only. */
+    json_t *names = rv == NULL || strncmp(rv, "UPDATED_", 8) != 0 ? NULL
+                    : j.x.update                                ? expr_update_attributes(j.x.update)
+                                                                : json_array();
+    out = ddb_write_response(&j, rv, names);
     json_decref(names);
 out:
     ddb_job_free(&j);
@@ -280,7 +317,7 @@ static int ddb_delete_run(store_conn *c, void *arg, err_t *err)
     ddb_key k;
     if (ddb_item_begin(c, j, NULL, NULL, &t, &k, err) != 0)
         return -1;
-    int rc = ddb_item_store(c, &t, &k, j->old, NULL, err);
+    int rc = ddb_item_write(c, &t, &k, &j->old, NULL, NULL, 0, err);
     ddb_key_free(&k);
     ddb_table_free(&t);
     return rc;

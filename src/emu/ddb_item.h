@@ -15,13 +15,33 @@
 int ddb_item_load(store_conn *c, const ddb_table *t, const ddb_key *k, json_t **item,
                   err_t *err);
 /* Check that item may be stored in t: key attributes and index key types
- * against the schema, size <= 400 KB.  No storage I/O. */
-int ddb_item_check(const ddb_table *t, json_t *item, err_t *err);
-/* Replace the item at k (old = its current value or NULL) with item
- * (NULL = delete): base row, every index row, live counters.  item must
- * have passed ddb_item_check. */
-int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const json_t *old,
-                   const json_t *item, err_t *err);
+ * against the schema, size (its av_item_size) <= 400 KB.  No storage I/O.
+ * When key is not NULL it receives the item's key (caller frees; zeroed
+ * on failure). */
+int ddb_item_check(const ddb_table *t, json_t *item, size_t size, ddb_key *key, err_t *err);
+
+/* The stored item at a key, as a write job found it. */
+typedef struct ddb_old {
+    json_t *item;    /* parsed (owned); NULL when absent or not asked for */
+    int64_t rowid;   /* its row, 0 when absent */
+    size_t size;     /* its DynamoDB size, as stored beside it */
+    bool found;
+    bool pending;    /* not looked up yet: ddb_item_write inserts the new
+                        item and looks only when the key is taken */
+} ddb_old;
+
+/* Find the item at k; parse it only when `parse` (a condition, the old
+ * attributes in the response or index rows need it): otherwise the row's
+ * stored size and rowid are all a write needs. */
+int ddb_item_find(store_conn *c, const ddb_table *t, const ddb_key *k, bool parse,
+                  ddb_old *old, err_t *err);
+/* Replace the item at k (old from ddb_item_find, parsed when t has
+ * indexes; or pending, for a put in a table without indexes, and then
+ * filled in here) with item (NULL = delete): base row, every index row,
+ * live counters.  size is item's av_item_size; text its JSON text when the
+ * caller has it, else NULL.  item must have passed ddb_item_check. */
+int ddb_item_write(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
+                   const json_t *item, const char *text, size_t size, err_t *err);
 
 /* The base key as index rows store it (their pk column): length-prefixed
  * hk then rk, so two keys never share an encoding.  Caller frees. */

@@ -290,9 +290,9 @@ static int ddb_txn_resolve(ddb_txn_job *j, store_conn *c, err_t *err)
         if (ddb_table_get(j->emu, c, name, &op->t, err) != 0)
             return -1;
         op->have_table = true;
-        int rc = op->kind == TXN_PUT
-                     ? ddb_item_check(&op->t, json_object_get(op->body, "Item"), err) != 0 ? -1
-                       : ddb_key_from_item(&op->t, json_object_get(op->body, "Item"), &op->k, err)
+        json_t *put = op->kind == TXN_PUT ? json_object_get(op->body, "Item") : NULL;
+        int rc = put != NULL
+                     ? ddb_item_check(&op->t, put, av_item_size(put), &op->k, err)
                      : ddb_key_from_key(&op->t, json_object_get(op->body, "Key"), &op->k, err);
         if (rc != 0)
             return -1;
@@ -368,7 +368,8 @@ static int ddb_txn_new_item(ddb_txn_job *j, ddb_txn_op *op, json_t *old, json_t 
     json_decref(names);
     json_t *item = old ? json_deep_copy(old) : json_deep_copy(json_object_get(op->body, "Key"));
     err_t e = {0};
-    if (expr_apply_update(op->x.update, item, &e) != 0 || ddb_item_check(&op->t, item, &e) != 0) {
+    if (expr_apply_update(op->x.update, item, &e) != 0 ||
+        ddb_item_check(&op->t, item, av_item_size(item), NULL, &e) != 0) {
         ddb_txn_reason(j, "ValidationError", e.msg, NULL);
         err_clear(&e);
         json_decref(item);
@@ -382,12 +383,16 @@ static int ddb_txn_new_item(ddb_txn_job *j, ddb_txn_op *op, json_t *old, json_t 
  * already failed. */
 static int ddb_txn_apply(ddb_txn_job *j, store_conn *c, ddb_txn_op *op, err_t *err)
 {
-    json_t *old = NULL, *item = NULL;
+    json_t *item = NULL;
+    ddb_old old;
     int rc = -1;
-    if (ddb_item_load(c, &op->t, &op->k, &old, err) != 0)
+    /* The old item is parsed only for a condition, an update or index
+     * rows; otherwise its stored size is all the action needs. */
+    bool parse = op->x.cond != NULL || op->kind == TXN_UPDATE || op->t.nidx > 0;
+    if (ddb_item_find(c, &op->t, &op->k, parse, &old, err) != 0)
         goto out;
     err_t e = {0};
-    if (ddb_exprs_check(&op->x, op->body, old, &e) != 0) {
+    if (ddb_exprs_check(&op->x, op->body, old.item, &e) != 0) {
         if (e.code != ERR_DDB_CONDITIONAL_CHECK_FAILED) {
             *err = e;
             goto out;
@@ -397,21 +402,20 @@ static int ddb_txn_apply(ddb_txn_job *j, store_conn *c, ddb_txn_op *op, err_t *e
         rc = 0;
         goto out;
     }
-    int nrc = ddb_txn_new_item(j, op, old, &item, err);
+    int nrc = ddb_txn_new_item(j, op, old.item, &item, err);
     if (nrc != 0) {
         rc = nrc < 0 ? -1 : 0;
         goto out;
     }
     ddb_txn_reason(j, "None", NULL, NULL);
-    if (!j->failed && op->kind != TXN_CHECK && (old != NULL || item != NULL) &&
-        ddb_item_store(c, &op->t, &op->k, old, item, err) != 0)
+    size_t size = item ? av_item_size(item) : old.found ? old.size : 0;
+    if (!j->failed && op->kind != TXN_CHECK && (old.found || item != NULL) &&
+        ddb_item_write(c, &op->t, &op->k, &old, item, NULL, size, err) != 0)
         goto out;
-    const json_t *sized = item ? item : old;
-    double units = ddb_units(sized ? av_item_size(sized) : 0, op->kind != TXN_CHECK, true);
-    ddb_txn_units(j, op->t.name, 2 * units);
+    ddb_txn_units(j, op->t.name, 2 * ddb_units(size, op->kind != TXN_CHECK, true));
     rc = 0;
 out:
-    json_decref(old);
+    json_decref(old.item);
     json_decref(item);
     return rc;
 }

@@ -16,23 +16,45 @@ int ddb_item_load(store_conn *c, const ddb_table *t, const ddb_key *k, json_t **
     return store_ddb_item_get(c, t->id, 0, k, NULL, 0, item, err);
 }
 
-int ddb_item_check(const ddb_table *t, json_t *item, err_t *err)
+int ddb_item_find(store_conn *c, const ddb_table *t, const ddb_key *k, bool parse,
+                  ddb_old *old, err_t *err)
 {
-    ddb_key k;
-    if (ddb_key_from_item(t, item, &k, err) != 0)
+    memset(old, 0, sizeof *old);
+    if (store_ddb_item_find(c, t->id, k, parse ? &old->item : NULL, &old->rowid, &old->size,
+                            err) != 0)
         return -1;
-    ddb_key_free(&k);
-    for (int i = 0; i < t->nidx; i++) {
-        int rc = ddb_key_for_index(t, &t->idx[i], item, &k, err);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            ddb_key_free(&k);
-    }
-    if (av_item_size(item) > AV_ITEM_MAX_BYTES)
-        return err_set(err, ERR_DDB_VALIDATION,
-                       "Item size has exceeded the maximum allowed size");
+    old->found = old->rowid != 0;
     return 0;
+}
+
+int ddb_item_check(const ddb_table *t, json_t *item, size_t size, ddb_key *key, err_t *err)
+{
+    ddb_key k, ik;
+    if (ddb_key_from_item(t, item, &k, err) != 0)
+        goto fail;
+    for (int i = 0; i < t->nidx; i++) {
+        int rc = ddb_key_for_index(t, &t->idx[i], item, &ik, err);
+        if (rc < 0) {
+            ddb_key_free(&k);
+            goto fail;
+        }
+        if (rc == 0)
+            ddb_key_free(&ik);
+    }
+    if (size > AV_ITEM_MAX_BYTES) {
+        ddb_key_free(&k);
+        err_set(err, ERR_DDB_VALIDATION, "Item size has exceeded the maximum allowed size");
+        goto fail;
+    }
+    if (key != NULL)
+        *key = k;
+    else
+        ddb_key_free(&k);
+    return 0;
+fail:
+    if (key != NULL)
+        memset(key, 0, sizeof *key);
+    return -1;
 }
 
 /* The base key as index rows store it: length-prefixed hk then rk, so
@@ -77,8 +99,22 @@ static int ddb_index_row(store_conn *c, const ddb_table *t, const ddb_index *ix,
     return rc;
 }
 
-int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const json_t *old,
-                   const json_t *item, err_t *err)
+/* A put whose old item nothing reads: most are of new keys, and one
+ * INSERT OR IGNORE finds that out and writes them in one statement.  1
+ * when the key is taken: old is filled in (unparsed) for the caller. */
+static int ddb_item_insert(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
+                           const char *text, size_t size, err_t *err)
+{
+    int rc = store_ddb_item_insert(c, t->id, k, text, size, err);
+    if (rc == 0)
+        return store_ddb_counts_add(c, t->id, 1, (int64_t)size, err);
+    if (rc < 0 || ddb_item_find(c, t, k, false, old, err) != 0)
+        return -1;
+    return 1;
+}
+
+int ddb_item_write(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
+                   const json_t *item, const char *text, size_t size, err_t *err)
 {
     int rc = -1;
     char *body = NULL;
@@ -86,25 +122,34 @@ int ddb_item_store(store_conn *c, const ddb_table *t, const ddb_key *k, const js
     unsigned char *pk = NULL;
     if (t->nidx > 0 && (pk = ddb_pk_encode(k, &pk_len)) == NULL)
         return err_set(err, ERR_INTERNAL, "out of memory");
-    for (int i = 0; i < t->nidx && old != NULL; i++)
-        if (ddb_index_row(c, t, &t->idx[i], pk, pk_len, old, true, err) != 0)
+    for (int i = 0; i < t->nidx && old->item != NULL; i++)
+        if (ddb_index_row(c, t, &t->idx[i], pk, pk_len, old->item, true, err) != 0)
             goto out;
-    int64_t old_size = old ? (int64_t)av_item_size(old) : 0;
+    int64_t old_size = old->found ? (int64_t)old->size : 0;
     if (item == NULL) {
-        if (old != NULL && (store_ddb_item_delete(c, t->id, 0, k, NULL, 0, err) != 0 ||
-                            store_ddb_counts_add(c, t->id, -1, -old_size, err) != 0))
+        if (old->found && (store_ddb_item_delete(c, t->id, 0, k, NULL, 0, err) != 0 ||
+                           store_ddb_counts_add(c, t->id, -1, -old_size, err) != 0))
             goto out;
         rc = 0;
         goto out;
     }
-    body = jtext_dump(item, NULL);
-    if (body == NULL) {
+    if (text == NULL && (text = body = jtext_dump(item, NULL)) == NULL) {
         err_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
-    size_t size = av_item_size(item);
-    if (store_ddb_item_put(c, t->id, 0, k, NULL, 0, body, size, err) != 0 ||
-        store_ddb_counts_add(c, t->id, old ? 0 : 1, (int64_t)size - old_size, err) != 0)
+    if (old->pending) {
+        int ins = ddb_item_insert(c, t, k, old, text, size, err);
+        if (ins <= 0) {
+            rc = ins;
+            goto out;
+        }
+        old_size = (int64_t)old->size; /* the key was taken: rewrite that row */
+    }
+    /* A row found in this job is rewritten in place: same key, same
+     * index entry. */
+    if ((old->rowid != 0 ? store_ddb_item_replace(c, old->rowid, text, size, err)
+                         : store_ddb_item_put(c, t->id, 0, k, NULL, 0, text, size, err)) != 0 ||
+        store_ddb_counts_add(c, t->id, old->found ? 0 : 1, (int64_t)size - old_size, err) != 0)
         goto out;
     for (int i = 0; i < t->nidx; i++)
         if (ddb_index_row(c, t, &t->idx[i], pk, pk_len, item, false, err) != 0)

@@ -313,6 +313,35 @@ int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
     return 0;
 }
 
+int store_ddb_item_find(store_conn *c, int64_t tbl, const ddb_key *k, json_t **item,
+                        int64_t *rowid, size_t *size, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT rowid, size, body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 "
+           "AND hk = ?4 AND rk = ?5 AND pk = ?6", err);
+    if (st == NULL)
+        return -1;
+    store_ddb_bind_row(st, tbl, 0, k, NULL, 0);
+    *rowid = 0;
+    *size = 0;
+    if (item != NULL)
+        *item = NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return store_fail(c, err);
+    *rowid = sqlite3_column_int64(st, 0);
+    *size = (size_t)sqlite3_column_int64(st, 1);
+    if (item == NULL)
+        return 0; /* the body is never read: SQLite does not even fetch it */
+    *item = jload_stored((const char *)sqlite3_column_text(st, 2),
+                         (size_t)sqlite3_column_bytes(st, 2));
+    if (*item == NULL)
+        return err_set(err, ERR_INTERNAL, "corrupt item");
+    return 0;
+}
+
 int store_ddb_item_text(store_conn *c, int64_t tbl, const ddb_key *k, char **text, size_t *len,
                         size_t *size, err_t *err)
 {
@@ -348,6 +377,35 @@ int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
     store_ddb_bind_row(st, tbl, idx, k, pk, pk_len);
     sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)size);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+int store_ddb_item_insert(store_conn *c, int64_t tbl, const ddb_key *k, const char *body,
+                          size_t size, err_t *err)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT OR IGNORE INTO ddb_items(tbl, idx, seg, hk, rk, pk, body, size) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
+    if (st == NULL)
+        return -1;
+    store_ddb_bind_row(st, tbl, 0, k, NULL, 0);
+    sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)size);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(c, err);
+    return sqlite3_changes(c->db) == 0 ? 1 : 0;
+}
+
+int store_ddb_item_replace(store_conn *c, int64_t rowid, const char *body, size_t size,
+                           err_t *err)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE ddb_items SET body = ?2, size = ?3 WHERE rowid = ?1", err);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, rowid);
+    sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
 }
 

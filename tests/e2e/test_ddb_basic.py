@@ -121,6 +121,59 @@ def test_update_item_expressions(ddb):
                             "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
 
 
+def test_overwrites_in_place_keep_rows_counts_and_capacity(ddb):
+    """A write over a stored item rewrites its row in place and may not
+    parse it: the item, its index rows, the table's counts and the
+    consumed capacity (from the old item's stored size) must all be as if
+    the table held only the final items."""
+    ddb.create_table(
+        TableName="with_ix", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_g", "KeySchema": [
+            {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
+        BillingMode="PAY_PER_REQUEST")
+    make_table(ddb, "plain")
+    make_table(ddb, "clean")
+    big = {"id": {"S": "a"}, "blob": {"S": "x" * 2500}}
+    ddb.put_item(TableName="plain", Item=big)
+    small = {"id": {"S": "a"}, "v": {"N": "1"}}
+    r = ddb.put_item(TableName="plain", Item=small, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"]["CapacityUnits"] == 3.0  # the larger of old and new
+    # The new item is built on the old one, copied only when the answer needs both.
+    answers = [ddb.update_item(TableName="plain", Key={"id": {"S": "a"}},
+                               UpdateExpression="ADD v :one", ReturnValues=rv,
+                               ExpressionAttributeValues={":one": {"N": "1"}}).get("Attributes")
+               for rv in ("ALL_OLD", "UPDATED_OLD", "ALL_NEW")]
+    assert answers == [{"id": {"S": "a"}, "v": {"N": "1"}}, {"v": {"N": "2"}},
+                       {"id": {"S": "a"}, "v": {"N": "4"}}]
+    assert ddb.get_item(TableName="plain", Key={"id": {"S": "a"}})["Item"] == {
+        "id": {"S": "a"}, "v": {"N": "4"}}
+    # BatchWriteItem over a stored key and a missing one, then a delete.
+    r = ddb.batch_write_item(RequestItems={"plain": [
+        {"PutRequest": {"Item": {"id": {"S": "a"}, "v": {"N": "4"}}}},
+        {"PutRequest": {"Item": {"id": {"S": "b"}}}}]}, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"][0]["CapacityUnits"] == 2.0
+    ddb.batch_write_item(RequestItems={"plain": [{"DeleteRequest": {"Key": {"id": {"S": "b"}}}},
+                                                 {"DeleteRequest": {"Key": {"id": {"S": "c"}}}}]})
+    ddb.put_item(TableName="clean", Item={"id": {"S": "a"}, "v": {"N": "4"}})
+    counts = [(t["ItemCount"], t["TableSizeBytes"]) for t in
+              (ddb.describe_table(TableName=n)["Table"] for n in ("plain", "clean"))]
+    assert counts[0] == counts[1] and counts[0][0] == 1
+
+    ddb.put_item(TableName="with_ix", Item={"id": {"S": "a"}, "g": {"S": "one"}})
+    ddb.put_item(TableName="with_ix", Item={"id": {"S": "a"}, "g": {"S": "two"}})
+    ddb.update_item(TableName="with_ix", Key={"id": {"S": "a"}}, UpdateExpression="SET g = :g",
+                    ExpressionAttributeValues={":g": {"S": "three"}})
+
+    def by_g(g):
+        return ddb.query(TableName="with_ix", IndexName="by_g", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": g}})["Items"]
+    assert by_g("one") == [] and by_g("two") == []
+    assert by_g("three") == [{"id": {"S": "a"}, "g": {"S": "three"}}]
+    assert ddb.describe_table(TableName="with_ix")["Table"]["ItemCount"] == 1
+
+
 def test_delete_item_condition(emu, ddb):
     make_table(ddb)
     ddb.put_item(TableName="faces", Item={"id": {"S": "a"}, "n": {"N": "5"}})

@@ -522,8 +522,11 @@ static void test_type_names(void **state)
     }
     assert_string_equal(av_type_name(AV_INVALID), "");
     assert_string_equal(av_type_name((av_type_t)99), "");
-    assert_int_equal(av_type_parse("s"), AV_INVALID);
-    assert_int_equal(av_type_parse("X"), AV_INVALID);
+    /* Prefixes, extensions and near misses of every name. */
+    static const char *const bad[] = {"s", "X", "SSS", "SN", "NU", "NUL", "NULLS", "NSS", "BO",
+                                      "BOO", "BOOLS", "BSS", "LL", "MM", "L ", "S\x01"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(av_type_parse(bad[i]), AV_INVALID);
     assert_int_equal(av_type_parse(""), AV_INVALID);
     assert_int_equal(av_type_parse(NULL), AV_INVALID);
     assert_int_equal(av_type(NULL), AV_INVALID);

@@ -2,8 +2,10 @@
  * test_co.c - src/emu/co.c: a coroutine runs to its end or to co_wait,
  * resumes where it waited, is woken through its hook from another thread
  * (before or after it has given the thread back), keeps its own stack
- * across waits, and has room for deep recursion.
+ * across waits, keeps its registers and rounding mode apart from the
+ * caller's, and has room for deep recursion.
  */
+#include <fenv.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,6 +112,39 @@ static void test_woken_from_another_thread(void **state)
     co_free(co);
 }
 
+/* Values live in callee-saved and SSE registers across the waits; the
+ * rounding mode set inside belongs to the coroutine alone. */
+static void body_keeps_state(void *arg)
+{
+    probe *p = arg;
+    volatile double seed = 1.5;
+    double d = seed * 3.0;
+    long a = p->steps + 11, b = a * 7, c = b ^ 0x5a5a;
+    fesetround(FE_DOWNWARD);
+    co_wait();
+    int mode = fegetround();
+    fesetround(FE_TONEAREST);
+    co_wait();
+    p->steps = (d == 4.5 && a == 11 && b == 77 && c == (77 ^ 0x5a5a) && mode == FE_DOWNWARD)
+                   ? 7 : -1;
+}
+
+static void test_keeps_registers_and_rounding(void **state)
+{
+    (void)state;
+    probe p = {0};
+    co_t *co = co_new(body_keeps_state, &p, on_wake, &p);
+    assert_false(co_run(co));
+    assert_int_equal(fegetround(), FE_TONEAREST); /* the caller's mode is its own */
+    fesetround(FE_UPWARD);
+    assert_false(co_run(co));
+    assert_int_equal(fegetround(), FE_UPWARD);
+    fesetround(FE_TONEAREST);
+    assert_true(co_run(co));
+    assert_int_equal(p.steps, 7);
+    co_free(co);
+}
+
 static int recurse(int n)
 {
     volatile char pad[256];
@@ -138,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_runs_waits_and_resumes),
         cmocka_unit_test(test_finishes_without_waiting),
         cmocka_unit_test(test_woken_from_another_thread),
+        cmocka_unit_test(test_keeps_registers_and_rounding),
         cmocka_unit_test(test_deep_recursion_fits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
