@@ -121,6 +121,38 @@ def test_update_item_expressions(ddb):
                             "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
 
 
+def test_write_capacity_is_the_larger_of_old_and_new(ddb):
+    """Writes consume by the larger of the item before and after them (in
+    1 KB units): a new 2.5 KB item costs 3 units, as does shrinking one."""
+    make_table(ddb, "cap")
+    big = {"id": {"S": "a"}, "blob": {"S": "x" * 2500}}
+    small = {"id": {"S": "a"}, "v": {"N": "1"}}
+
+    def units(r):
+        c = r["ConsumedCapacity"]
+        return (c[0] if isinstance(c, list) else c)["CapacityUnits"]
+
+    assert units(ddb.put_item(TableName="cap", Item=big, ReturnConsumedCapacity="TOTAL")) == 3.0
+    assert units(ddb.put_item(TableName="cap", Item=small, ReturnConsumedCapacity="TOTAL")) == 3.0
+    assert units(ddb.put_item(TableName="cap", Item=small, ReturnConsumedCapacity="TOTAL")) == 1.0
+    grow = dict(TableName="cap", Key={"id": {"S": "a"}}, UpdateExpression="SET pic = :b",
+                ExpressionAttributeValues={":b": {"S": "y" * 2500}}, ReturnConsumedCapacity="TOTAL")
+    assert units(ddb.update_item(**grow)) == 3.0
+    assert units(ddb.update_item(TableName="cap", Key={"id": {"S": "a"}},
+                                 UpdateExpression="REMOVE pic",
+                                 ReturnConsumedCapacity="TOTAL")) == 3.0
+    assert units(ddb.batch_write_item(RequestItems={"cap": [
+        {"PutRequest": {"Item": dict(big, id={"S": "b"})}}]}, ReturnConsumedCapacity="TOTAL")) == 3.0
+    assert units(ddb.batch_write_item(RequestItems={"cap": [
+        {"PutRequest": {"Item": dict(small, id={"S": "b"})}}]}, ReturnConsumedCapacity="TOTAL")) == 3.0
+    ddb.put_item(TableName="cap", Item=dict(big, id={"S": "c"}))
+    assert units(ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "cap", "Item": dict(small, id={"S": "c"})}}],
+        ReturnConsumedCapacity="TOTAL")) == 6.0
+    assert units(ddb.delete_item(TableName="cap", Key={"id": {"S": "a"}},
+                                 ReturnConsumedCapacity="TOTAL")) == 1.0
+
+
 def test_overwrites_in_place_keep_rows_counts_and_capacity(ddb):
     """A write over a stored item rewrites its row in place and may not
     parse it: the item, its index rows, the table's counts and the
