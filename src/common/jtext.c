@@ -44,6 +44,11 @@ void jtext_put(jtext_buf *b, const char *s, size_t n)
     b->len += n;
 }
 
+void jtext_grow(jtext_buf *b, size_t n)
+{
+    jtext_reserve(b, n);
+}
+
 char *jtext_room(jtext_buf *b, size_t n)
 {
     if (!jtext_reserve(b, n))

@@ -33,6 +33,9 @@ void jtext_puts(jtext_buf *b, const char *s);
  * escaped as json_dumps escapes it ('"', '\\', the controls; \u00XX in
  * upper case); UTF-8 passes through.  Callers pass valid UTF-8. */
 void jtext_put_string(jtext_buf *b, const char *s, size_t n);
+/* Make room for n more bytes at once: one allocation where appends would
+ * double the buffer several times (large texts whose size is known). */
+void jtext_grow(jtext_buf *b, size_t n);
 /* Append n bytes for the caller to fill (text that needs no escaping,
  * such as base64 written in place); NULL once the buffer has failed. */
 char *jtext_room(jtext_buf *b, size_t n);

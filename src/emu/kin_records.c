@@ -293,6 +293,7 @@ static char *kin_put_records_text(const kin_puts *ps, err_t *err)
     for (size_t i = 0; i < ps->n; i++)
         failed += ps->v[i].throttled;
     jtext_buf b = {0};
+    jtext_grow(&b, 64 + ps->n * (48 + KIN_SEQ_MAX + KIN_SHARD_ID_MAX)); /* throttled: more */
     jtext_puts(&b, "{\"FailedRecordCount\":");
     jtext_put_uint(&b, failed);
     jtext_puts(&b, ",\"Records\":[");
@@ -661,6 +662,11 @@ static void kin_time_text(jtext_buf *b, int64_t ms)
 static int kin_records_text(const kin_readout *o, kin_get_ctx *g, err_t *err)
 {
     jtext_buf b = {0};
+    size_t need = 0;
+    for (size_t i = 0; i < o->n; i++)
+        need += 96 + KIN_SEQ_MAX + BASE64_ENCODED_LEN(o->recs[i].data_len) +
+                strlen(o->recs[i].partition_key);
+    jtext_grow(&b, need);
     for (size_t i = 0; i < o->n; i++) {
         const kin_record *r = &o->recs[i];
         jtext_puts(&b, &",{\"SequenceNumber\":\""[i == 0]);

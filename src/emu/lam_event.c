@@ -58,6 +58,12 @@ static void lam_event_member(jtext_buf *b, const char *name, const char *value)
 char *lam_event_kinesis(const lam_event_src *src, const kin_record *r, size_t n, size_t *len)
 {
     jtext_buf b = {0};
+    size_t need = 16;
+    for (size_t i = 0; i < n; i++)
+        need += 400 + strlen(src->stream_arn) + strlen(src->role) +
+                BASE64_ENCODED_LEN(r[i].data_len) +
+                (r[i].partition_key ? strlen(r[i].partition_key) : 0);
+    jtext_grow(&b, need);
     jtext_puts(&b, "{\"Records\":[");
     for (size_t i = 0; i < n; i++) {
         jtext_puts(&b, &",{\"kinesis\":{\"kinesisSchemaVersion\":\"1.0\""[i == 0]);
