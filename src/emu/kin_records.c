@@ -661,6 +661,10 @@ static void kin_time_text(jtext_buf *b, int64_t ms)
  * escaped as jansson would. */
 static int kin_records_text(const kin_readout *o, kin_get_ctx *g, err_t *err)
 {
+    g->buf = NULL;
+    g->len = 0;
+    if (o->n == 0)
+        return 0;
     jtext_buf b = {0};
     size_t need = 0;
     for (size_t i = 0; i < o->n; i++)
@@ -680,11 +684,6 @@ static int kin_records_text(const kin_readout *o, kin_get_ctx *g, err_t *err)
         jtext_puts(&b, "\",\"PartitionKey\":");
         jtext_put_string(&b, r->partition_key, strlen(r->partition_key));
         jtext_put(&b, "}", 1);
-    }
-    if (o->n == 0) {
-        g->buf = NULL;
-        g->len = 0;
-        return 0;
     }
     if ((g->buf = jtext_finish(&b, &g->len)) == NULL)
         return err_set(err, ERR_KIN_INTERNAL, "out of memory");
