@@ -9,7 +9,7 @@
  * "ExplicitHashKey": H?}, ...]} in any member order and with any
  * whitespace - and decodes Data in place.  Anything else (escapes, other
  * members, non-ASCII keys, StreamARN, duplicates, any invalid value)
- * returns "not handled", and the generic path (kin_records.c) parses,
+ * returns "not handled", and the generic path (kin_put.c) parses,
  * validates and answers it with its exact errors.  Both paths store
  * through kin_put_entry and kin_put_records_run.
  *

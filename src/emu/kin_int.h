@@ -5,8 +5,8 @@
  *
  * Files: kin.c (dispatch table, start/stop, shared helpers, internal API),
  * kin_hash.c (MD5 routing, u128 decimal, sequence numbers, iterators),
- * kin_stream.c (stream and tag actions), kin_records.c (put/get),
- * kin_shard.c (resharding), store_kin.c (SQL).
+ * kin_stream.c (stream and tag actions), kin_put.c / kin_records.c (put/get),
+ * kin_shard.c (resharding), store_kin.c and store_kin_rec.c (SQL).
  */
 #ifndef EMU_KIN_INT_H
 #define EMU_KIN_INT_H
@@ -161,6 +161,8 @@ int kin_req_stream_name(emu_t *emu, json_t *req, char name[KIN_NAME_MAX], err_t 
 /* Shape checks shared by validators: StreamName/StreamARN present and well formed. */
 int kin_check_stream_ref(json_t *req, err_t *err);
 int kin_check_name(json_t *req, const char *member, const char *field, err_t *err);
+/* s is a decimal without leading zeros of 1..maxlen digits (kin_put.c). */
+bool kin_digits_ok(const char *s, size_t maxlen);
 int kin_check_int(json_t *req, const char *member, const char *field, long lo, long hi,
                   bool required, err_t *err);
 int kin_check_string(json_t *req, const char *member, const char *field, size_t lo, size_t hi,
@@ -199,7 +201,7 @@ void kin_throttle_msg(emu_t *emu, const char *stream, int shard_idx, char *buf, 
 /* Shard JSON as in DescribeStream/ListShards. */
 json_t *kin_shard_json(const kin_stream *s, const kin_shard *sh);
 
-/* --- puts (kin_records.c), shared with the PutRecords scanner (kin_fast.c) --- */
+/* --- puts (kin_put.c), shared with the PutRecords scanner (kin_fast.c) --- */
 typedef struct kin_put {
     const char *pk;            /* borrowed from the request (JSON or body text) */
     size_t pk_len;
