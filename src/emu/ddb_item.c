@@ -26,6 +26,7 @@ typedef struct ddb_item_job {
                         or of PutItem's item (owned) */
     size_t text_len;
     size_t size;     /* the DynamoDB size of the item read or written */
+    bool absent_ok;  /* PutItem: the condition holds when there is no item */
 } ddb_item_job;
 
 int ddb_require_object(json_t *req, const char *member, const char *field, err_t *err)
@@ -124,6 +125,8 @@ static int ddb_item_begin(store_conn *c, ddb_item_job *j, json_t *put, json_t *u
     bool parse = ddb_old_needed(j, t, update_names != NULL);
     if (rc && put != NULL && !parse)
         j->old.pending = true; /* no condition to check: ddb_item_write looks if it must */
+    else if (rc && put != NULL && j->absent_ok && t->nidx == 0)
+        ; /* ddb_put_run inserts first: the condition matters only if the key is taken */
     else if (rc)
         rc = ddb_item_find(c, t, k, parse, &j->old, err) == 0 &&
              ddb_exprs_check(&j->x, j->req, j->old.item, err) == 0;
@@ -151,7 +154,21 @@ static int ddb_put_run(store_conn *c, void *arg, err_t *err)
     ddb_key k;
     if (ddb_item_begin(c, j, j->item, NULL, &t, &k, err) != 0)
         return -1;
-    int rc = ddb_item_write(c, &t, &k, &j->old, j->item, j->text, j->size, err);
+    int rc;
+    if (j->absent_ok && t.nidx == 0 && !j->old.pending) {
+        /* The handler's write: a condition such as attribute_not_exists(id)
+         * holds when the key is new, so try the INSERT first; only a taken
+         * key is read, and the condition then decides on the stored item,
+         * as without this path. */
+        rc = ddb_item_insert(c, &t, &k, &j->old, j->text, j->size, err);
+        if (rc == 1)
+            rc = ddb_item_find(c, &t, &k, true, &j->old, err) == 0 &&
+                         ddb_exprs_check(&j->x, j->req, j->old.item, err) == 0
+                     ? ddb_item_write(c, &t, &k, &j->old, j->item, j->text, j->size, err)
+                     : -1;
+    } else {
+        rc = ddb_item_write(c, &t, &k, &j->old, j->item, j->text, j->size, err);
+    }
     ddb_key_free(&k);
     ddb_table_free(&t);
     return rc;
@@ -171,6 +188,13 @@ json_t *ddb_put_item(emu_t *emu, json_t *req, err_t *err)
         err_set(err, ERR_INTERNAL, "out of memory");
         goto out;
     }
+    /* Whether the condition holds for a missing item needs no storage:
+     * decided here, off the writer.  An evaluation error only means the
+     * usual path, which meets it again with the stored item. */
+    err_t scratch = {0};
+    bool ok = false;
+    j.absent_ok = j.x.cond != NULL && expr_eval(j.x.cond, NULL, &ok, &scratch) == 0 && ok;
+    err_clear(&scratch);
     if (store_write(emu->store, ddb_put_run, &j, err) != 0)
         goto out;
     json_decref(j.item);

@@ -35,6 +35,12 @@ typedef struct ddb_old {
  * stored size and rowid are all a write needs. */
 int ddb_item_find(store_conn *c, const ddb_table *t, const ddb_key *k, bool parse,
                   ddb_old *old, err_t *err);
+/* Put item (its text and size) at k if no item is there, in one INSERT
+ * OR IGNORE, with the table's counters; t must have no indexes.  0 when
+ * written, 1 when the key is taken (nothing written; old filled in,
+ * unparsed), -1 on error. */
+int ddb_item_insert(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
+                    const char *text, size_t size, err_t *err);
 /* Replace the item at k (old from ddb_item_find, parsed when t has
  * indexes; or pending, for a put in a table without indexes, and then
  * filled in here) with item (NULL = delete): base row, every index row,

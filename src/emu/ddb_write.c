@@ -102,7 +102,7 @@ static int ddb_index_row(store_conn *c, const ddb_table *t, const ddb_index *ix,
 /* A put whose old item nothing reads: most are of new keys, and one
  * INSERT OR IGNORE finds that out and writes them in one statement.  1
  * when the key is taken: old is filled in (unparsed) for the caller. */
-static int ddb_item_insert(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
+int ddb_item_insert(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
                            const char *text, size_t size, err_t *err)
 {
     int rc = store_ddb_item_insert(c, t->id, k, text, size, err);

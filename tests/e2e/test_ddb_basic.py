@@ -121,6 +121,44 @@ def test_update_item_expressions(ddb):
                             "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
 
 
+def test_conditional_put_that_holds_for_a_missing_item(emu, ddb):
+    """A condition true for a missing item (the handler's
+    attribute_not_exists(id)) may insert first; a taken key must still be
+    judged by the condition on the stored item, with the same answers."""
+    make_table(ddb, "seen")
+    first = {"id": {"S": "p1"}, "v": {"N": "5"}}
+    new_only = dict(TableName="seen", ConditionExpression="attribute_not_exists(id)")
+    r = ddb.put_item(Item=first, ReturnValues="ALL_OLD", **new_only)
+    assert "Attributes" not in r
+    # Debian's botocore predates ReturnValuesOnConditionCheckFailure: send it raw.
+    status, _, body = raw(emu, "PutItem", dict(
+        new_only, Item={"id": {"S": "p1"}, "v": {"N": "6"}},
+        ReturnValuesOnConditionCheckFailure="ALL_OLD"))
+    assert status == 400
+    assert json.loads(body) == {
+        "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+        "message": "The conditional request failed", "Item": first}
+    # True for a missing item, and for this stored one (v = 5 < 10): replaced.
+    either = dict(TableName="seen", ConditionExpression="attribute_not_exists(id) OR v < :ten",
+                  ExpressionAttributeValues={":ten": {"N": "10"}})
+    r = ddb.put_item(Item={"id": {"S": "p1"}, "v": {"N": "50"}}, ReturnValues="ALL_OLD", **either)
+    assert r["Attributes"] == first
+    # ... and now false for it (v = 50): nothing changes.
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        ddb.put_item(Item={"id": {"S": "p1"}, "v": {"N": "7"}}, **either)
+    assert error_of(ei)[0] == "ConditionalCheckFailedException"
+    assert ddb.get_item(TableName="seen", Key={"id": {"S": "p1"}})["Item"] == {
+        "id": {"S": "p1"}, "v": {"N": "50"}}
+    ddb.put_item(Item={"id": {"S": "p2"}}, **new_only)
+    t = ddb.describe_table(TableName="seen")["Table"]
+    scanned = ddb.scan(TableName="seen")["Items"]
+    assert t["ItemCount"] == 2 == len(scanned)
+    make_table(ddb, "ref")   # the same final items, put plainly
+    for item in scanned:
+        ddb.put_item(TableName="ref", Item=item)
+    assert t["TableSizeBytes"] == ddb.describe_table(TableName="ref")["Table"]["TableSizeBytes"]
+
+
 def test_write_capacity_is_the_larger_of_old_and_new(ddb):
     """Writes consume by the larger of the item before and after them (in
     1 KB units): a new 2.5 KB item costs 3 units, as does shrinking one."""
