@@ -264,17 +264,17 @@ def test_stop_lets_a_running_batch_finish(emu_factory, tmp_path):
     (up to 2 s) and checkpoints it: nothing is redelivered after a restart."""
     log = str(tmp_path / "calls.jsonl")
     db = str(tmp_path / "emu.db")
-    args = emu_args(log, ["--event-source", "busy:proc", "--fn-env", "RUNTIME_SLEEP=0.2"])
+    args = emu_args(log, ["--event-source", "busy:proc", "--fn-env", "RUNTIME_SLEEP=0.35"])
     e = emu_factory(args, db=db)
     env = Env(e, log)
     env.stream("busy")
     env.put("busy", ["a"])
     env.wait(lambda c: env.delivered_ok() == ["a"])
-    env.put("busy", ["SLOW b"])     # the runtime sleeps 0.8 s on it
-    time.sleep(0.3)                 # ... and is inside that sleep now
+    env.put("busy", ["SLOW b"])     # the runtime sleeps 1.4 s on it
+    time.sleep(0.5)                 # ... and is inside that sleep now
     t0 = time.time()
     assert e.stop() == 0
-    assert time.time() - t0 >= 0.3  # the stop waited for the answer
+    assert time.time() - t0 >= 0.4  # the stop waited ~0.9 s for the answer (grace: 2 s)
     assert env.delivered_ok() == ["a", "SLOW b"]
     e.start()
     env = Env(e, log)
