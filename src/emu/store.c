@@ -110,7 +110,12 @@ sqlite3_stmt *store_stmt(store_conn *c, const char *sql, err_t *err)
     return NULL;
 }
 
-static int store_exec(store_conn *c, const char *sql, err_t *err)
+int store_done(store_conn *c, sqlite3_stmt *st, err_t *err)
+{
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+}
+
+int store_exec(store_conn *c, const char *sql, err_t *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {

@@ -248,7 +248,7 @@ int store_ddb_table_set_meta(store_conn *c, int64_t id, const char *meta, err_t 
     store_ddb_catalog_changed(c);
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, meta, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 int store_ddb_table_delete(store_conn *c, int64_t id, err_t *err)
@@ -258,13 +258,13 @@ int store_ddb_table_delete(store_conn *c, int64_t id, err_t *err)
         return -1;
     store_ddb_catalog_changed(c);
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(c, err);
+    if (store_done(c, st, err) != 0)
+        return -1;
     st = store_stmt(c, "DELETE FROM ddb_tables WHERE id = ?1", err);
     if (st == NULL)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 json_t *store_ddb_table_names(store_conn *c, const char *account, const char *region,
@@ -377,7 +377,7 @@ int store_ddb_item_put(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
     store_ddb_bind_row(st, tbl, idx, k, pk, pk_len);
     sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)size);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 int store_ddb_item_insert(store_conn *c, int64_t tbl, const ddb_key *k, const char *body,
@@ -391,8 +391,8 @@ int store_ddb_item_insert(store_conn *c, int64_t tbl, const ddb_key *k, const ch
     store_ddb_bind_row(st, tbl, 0, k, NULL, 0);
     sqlite3_bind_text(st, 7, body, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)size);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(c, err);
+    if (store_done(c, st, err) != 0)
+        return -1;
     return sqlite3_changes(c->db) == 0 ? 1 : 0;
 }
 
@@ -406,7 +406,7 @@ int store_ddb_item_replace(store_conn *c, int64_t rowid, const char *body, size_
     sqlite3_bind_int64(st, 1, rowid);
     sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 int store_ddb_item_delete(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
@@ -418,7 +418,7 @@ int store_ddb_item_delete(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
     if (st == NULL)
         return -1;
     store_ddb_bind_row(st, tbl, idx, k, pk, pk_len);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 int store_ddb_index_drop(store_conn *c, int64_t tbl, int idx, err_t *err)
@@ -428,7 +428,7 @@ int store_ddb_index_drop(store_conn *c, int64_t tbl, int idx, err_t *err)
         return -1;
     sqlite3_bind_int64(st, 1, tbl);
     sqlite3_bind_int(st, 2, idx);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 int store_ddb_index_counts(store_conn *c, int64_t tbl, int idx, int64_t *count,
@@ -462,7 +462,7 @@ static int store_ddb_counts_write(store_conn *c, int64_t tbl, int64_t items, int
     sqlite3_bind_int64(st, 1, tbl);
     sqlite3_bind_int64(st, 2, items);
     sqlite3_bind_int64(st, 3, bytes);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 /* Add to the delta of tbl in v[0..*n); false when v is full. */

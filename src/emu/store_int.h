@@ -47,6 +47,10 @@ sqlite3_stmt *store_stmt(store_conn *c, const char *sql, err_t *err);
 
 /* Fill err from the connection's last SQLite error (internal error). */
 int store_fail(store_conn *c, err_t *err);
+/* Step a statement that returns no rows: 0, or -1 with err filled. */
+int store_done(store_conn *c, sqlite3_stmt *st, err_t *err);
+/* Run SQL text outside the statement cache (schemas, upgrades): 0 / -1. */
+int store_exec(store_conn *c, const char *sql, err_t *err);
 
 /* Each service's schema, created at open (store_<service>.c). */
 extern const char store_schema_ddb[];

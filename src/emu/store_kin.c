@@ -32,13 +32,6 @@ const char store_schema_kin[] =
     "  stream INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
     "  PRIMARY KEY (stream, key)) WITHOUT ROWID;";
 
-static int store_kin_done(store_conn *c, sqlite3_stmt *st, err_t *err)
-{
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(c, err);
-    return 0;
-}
-
 static int store_kin_shards_load(store_conn *c, kin_stream *s, err_t *err)
 {
     sqlite3_stmt *st = store_stmt(c,
@@ -144,7 +137,7 @@ int store_kin_stream_insert(store_conn *c, const char *account, const char *regi
     sqlite3_bind_int64(st, 7, s->created_ms);
     sqlite3_bind_int64(st, 8, s->until_ms);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)s->counter);
-    if (store_kin_done(c, st, err) != 0)
+    if (store_done(c, st, err) != 0)
         return -1;
     s->id = sqlite3_last_insert_rowid(c->db);
     for (int i = 0; i < s->nshards; i++)
@@ -166,7 +159,7 @@ int store_kin_stream_update(store_conn *c, const kin_stream *s, err_t *err)
     sqlite3_bind_int(st, 4, s->retention_hours);
     sqlite3_bind_int64(st, 5, s->until_ms);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)s->counter);
-    return store_kin_done(c, st, err);
+    return store_done(c, st, err);
 }
 
 int store_kin_stream_delete(store_conn *c, int64_t id, err_t *err)
@@ -182,7 +175,7 @@ int store_kin_stream_delete(store_conn *c, int64_t id, err_t *err)
         if (st == NULL)
             return -1;
         sqlite3_bind_int64(st, 1, id);
-        if (store_kin_done(c, st, err) != 0)
+        if (store_done(c, st, err) != 0)
             return -1;
     }
     return 0;
@@ -207,7 +200,7 @@ int store_kin_shard_insert(store_conn *c, int64_t stream, const kin_shard *sh, e
     sqlite3_bind_text(st, 6, b, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)sh->start_counter);
     sqlite3_bind_int64(st, 8, sh->created_ms);
-    return store_kin_done(c, st, err);
+    return store_done(c, st, err);
 }
 
 int store_kin_shard_close(store_conn *c, int64_t stream, const kin_shard *sh, err_t *err)
@@ -221,7 +214,7 @@ int store_kin_shard_close(store_conn *c, int64_t stream, const kin_shard *sh, er
     sqlite3_bind_int(st, 2, sh->idx);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)sh->end_counter);
     sqlite3_bind_int64(st, 4, sh->closed_ms);
-    return store_kin_done(c, st, err);
+    return store_done(c, st, err);
 }
 
 json_t *store_kin_stream_list(store_conn *c, const char *account, const char *region,
@@ -322,7 +315,7 @@ int store_kin_tag_put(store_conn *c, int64_t stream, const char *key, const char
     sqlite3_bind_int64(st, 1, stream);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
-    return store_kin_done(c, st, err);
+    return store_done(c, st, err);
 }
 
 int store_kin_tag_delete(store_conn *c, int64_t stream, const char *key, err_t *err)
@@ -332,5 +325,5 @@ int store_kin_tag_delete(store_conn *c, int64_t stream, const char *key, err_t *
         return -1;
     sqlite3_bind_int64(st, 1, stream);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    return store_kin_done(c, st, err);
+    return store_done(c, st, err);
 }

@@ -79,9 +79,7 @@ static int kin_chunk_write(store_conn *c, int64_t stream, int shard, uint64_t fi
     sqlite3_bind_int64(st, 4, (sqlite3_int64)last);
     sqlite3_bind_int64(st, 5, arrival_ms);
     sqlite3_bind_blob64(st, 6, body, len, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(c, err);
-    return 0;
+    return store_done(c, st, err);
 }
 
 int store_kin_chunk_insert(store_conn *c, int64_t stream, int shard, int64_t arrival_ms,
@@ -228,9 +226,7 @@ int store_kin_trim(store_conn *c, int64_t stream, int64_t before_ms, err_t *err)
         return -1;
     sqlite3_bind_int64(st, 1, stream);
     sqlite3_bind_int64(st, 2, before_ms);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(c, err);
-    return 0;
+    return store_done(c, st, err);
 }
 
 /* Layout 3 -> 4: every kin_record row becomes a chunk of one record (the
@@ -241,11 +237,8 @@ int store_upgrade_kin_v4(store_conn *c, err_t *err)
     int rc = -1;
     unsigned char *body = NULL;
     sqlite3_stmt *st = NULL;
-    char *msg = NULL;
-    if (sqlite3_exec(c->db, store_schema_kin_rec, NULL, NULL, &msg) != SQLITE_OK) {
-        err_set(err, ERR_INTERNAL, "storage error: %s", msg ? msg : "?");
+    if (store_exec(c, store_schema_kin_rec, err) != 0)
         goto out;
-    }
     if (sqlite3_prepare_v2(c->db,
                            "SELECT stream, shard, seq, arrival_ms, pkey, data FROM kin_record",
                            -1, &st, NULL) != SQLITE_OK) {
@@ -276,13 +269,10 @@ int store_upgrade_kin_v4(store_conn *c, err_t *err)
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (sqlite3_exec(c->db, "DROP TABLE kin_record", NULL, NULL, &msg) != SQLITE_OK) {
-        err_set(err, ERR_INTERNAL, "storage error: %s", msg ? msg : "?");
+    if (store_exec(c, "DROP TABLE kin_record", err) != 0)
         goto out;
-    }
     rc = 0;
 out:
-    sqlite3_free(msg);
     sqlite3_finalize(st);
     free(body);
     return rc;

@@ -32,7 +32,7 @@ int store_lam_esm_put(store_conn *c, const char *uuid, const char *config, err_t
         return -1;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, config, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 int store_lam_esm_delete(store_conn *c, const char *uuid, err_t *err)
@@ -41,13 +41,13 @@ int store_lam_esm_delete(store_conn *c, const char *uuid, err_t *err)
     if (st == NULL)
         return -1;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(c, err);
+    if (store_done(c, st, err) != 0)
+        return -1;
     st = store_stmt(c, "DELETE FROM lam_checkpoint WHERE uuid = ?1", err);
     if (st == NULL)
         return -1;
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
 
 int store_lam_esm_each(store_conn *c, store_lam_row_fn fn, void *arg, err_t *err)
@@ -100,5 +100,5 @@ int store_lam_checkpoint_put(store_conn *c, const char *uuid, const char *shard,
     sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, shard, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, seq, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(c, err);
+    return store_done(c, st, err);
 }
