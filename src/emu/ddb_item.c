@@ -27,6 +27,7 @@ typedef struct ddb_item_job {
     size_t text_len;
     size_t size;     /* the DynamoDB size of the item read or written */
     bool absent_ok;  /* PutItem: the condition holds when there is no item */
+    bool insert_first; /* ... and ddb_put_run tries the INSERT before reading */
 } ddb_item_job;
 
 int ddb_require_object(json_t *req, const char *member, const char *field, err_t *err)
@@ -126,7 +127,7 @@ static int ddb_item_begin(store_conn *c, ddb_item_job *j, json_t *put, json_t *u
     if (rc && put != NULL && !parse)
         j->old.pending = true; /* no condition to check: ddb_item_write looks if it must */
     else if (rc && put != NULL && j->absent_ok && t->nidx == 0)
-        ; /* ddb_put_run inserts first: the condition matters only if the key is taken */
+        j->insert_first = true; /* the condition matters only if the key is taken */
     else if (rc)
         rc = ddb_item_find(c, t, k, parse, &j->old, err) == 0 &&
              ddb_exprs_check(&j->x, j->req, j->old.item, err) == 0;
@@ -155,7 +156,7 @@ static int ddb_put_run(store_conn *c, void *arg, err_t *err)
     if (ddb_item_begin(c, j, j->item, NULL, &t, &k, err) != 0)
         return -1;
     int rc;
-    if (j->absent_ok && t.nidx == 0 && !j->old.pending) {
+    if (j->insert_first) {
         /* The handler's write: a condition such as attribute_not_exists(id)
          * holds when the key is new, so try the INSERT first; only a taken
          * key is read, and the condition then decides on the stored item,

@@ -118,9 +118,7 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
         svc_log_resource(s, req, in);
         if (text == NULL)
             goto fail;
-        json_decref(in);
-        svc_reply(s, resp, 200, text);
-        return;
+        goto reply;
     }
     json_error_t jerr;
     /* jload_fast declines what it cannot build exactly as jansson would;
@@ -140,21 +138,18 @@ void svc_handle(const svc *s, struct emu *emu, http_req *req, http_resp *resp)
     if (op->execute_raw != NULL) {
         if ((text = op->execute_raw(emu, in, &err)) == NULL)
             goto fail;
-        json_decref(in);
-        svc_reply(s, resp, 200, text);
-        return;
+        goto reply;
     }
-    out = op->execute(emu, in, &err);
-    if (out == NULL)
+    if ((out = op->execute(emu, in, &err)) == NULL)
         goto fail;
-    json_decref(in);
     text = jtext_dump(out, NULL);
     json_decref(out);
     if (text == NULL) {
         err_set(&err, s->serialization, "cannot serialise response");
-        svc_error(s, resp, &err);
-        return;
+        goto fail;
     }
+reply:
+    json_decref(in);
     svc_reply(s, resp, 200, text);
     return;
 fail:
