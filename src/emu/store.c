@@ -19,10 +19,13 @@
 #define STORE_READERS 4
 /* WAL checkpoints, in frames (pages): the checkpointer thread copies the
  * WAL back into the database once STORE_WAL_COPY frames are not copied
- * yet; once the WAL holds STORE_WAL_RESTART frames the writer copies the
- * rest itself, so that the WAL starts again from its beginning. */
+ * yet.  Once the WAL holds STORE_WAL_RESTART frames it copies whatever is
+ * new, and the writer copies the last STORE_WAL_TAIL or fewer itself so
+ * that the WAL starts again from its beginning (at twice the size, it
+ * stops waiting for a short tail). */
 #define STORE_WAL_COPY 1000
 #define STORE_WAL_RESTART 8000
+#define STORE_WAL_TAIL 256
 
 typedef struct store_job {
     store_fn fn;
@@ -363,9 +366,11 @@ static void *store_ckpt_main(void *arg)
 
 /* On the writer thread after each commit (and its wake-ups).  Frames
  * fewer than those copied mean the commit restarted the WAL.  When the
- * WAL is long, the writer waits for a running pass and copies the rest:
- * the last frames only, so the stall is short and rare, and the next
- * commit writes from the WAL's beginning again. */
+ * WAL is long, the writer copies the last few frames itself, and the next
+ * commit writes from the WAL's beginning again.  That stall is the
+ * checkpoint's two fsyncs more than its copy (~5 ms for ~100 frames under
+ * load, against ~6 ms per 1,000 frames before), once per 8,000 frames
+ * instead of every 1,000. */
 static void store_wal_after_commit(store_t *s)
 {
     if (s->path == NULL)
@@ -374,14 +379,17 @@ static void store_wal_after_commit(store_t *s)
     pthread_mutex_lock(&s->ckpt_mu);
     if (frames < s->wal_copied)
         s->wal_copied = 0;
-    if (frames >= STORE_WAL_RESTART) {
+    int left = frames - s->wal_copied;
+    bool restart = frames >= STORE_WAL_RESTART;
+    if ((restart && !s->ckpt_running && left <= STORE_WAL_TAIL) ||
+        frames >= 2 * STORE_WAL_RESTART) {
         while (s->ckpt_running)
             pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
         pthread_mutex_unlock(&s->ckpt_mu);
         int done = store_checkpoint(s->writer);
         pthread_mutex_lock(&s->ckpt_mu);
         s->wal_copied = done;
-    } else if (frames - s->wal_copied >= STORE_WAL_COPY && !s->ckpt_running) {
+    } else if (!s->ckpt_running && (left >= STORE_WAL_COPY || (restart && left > 0))) {
         s->ckpt_wanted = true;
         pthread_cond_broadcast(&s->ckpt_cv);
     }

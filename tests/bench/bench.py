@@ -22,6 +22,7 @@ Environment (defaults in brackets):
   BENCH_DURATION [5]   seconds per run        BENCH_RUNS [3]     runs per scenario
   BENCH_WARMUP [1]     seconds of warm-up     BENCH_THREADS [2]  wrk threads
   BENCH_CONNECTIONS [32]                      BENCH_STARTUPS [5] startup samples
+  BENCH_SETTLE [10]    at most this many seconds waited for a quiet machine before each run
   BENCH_ONLY           comma list of scenario names (e.g. PutItem,GetRecords)
   BENCH_SERVERS        comma list of servers (emu,dynalite-mem,dynalite-disk,kinesalite)
   BENCH_JSON           result file [tests/bench/results/bench-<time>.json]
@@ -60,6 +61,7 @@ WARMUP = env_num("BENCH_WARMUP", 1)
 THREADS = env_num("BENCH_THREADS", 2)
 CONNS = env_num("BENCH_CONNECTIONS", 32)
 STARTUPS = max(1, env_num("BENCH_STARTUPS", 5))
+SETTLE_MAX = env_num("BENCH_SETTLE", 10.0)
 EMU_BIN = os.path.abspath(os.environ.get("EMU_BIN", os.path.join(ROOT, "emu")))
 NODE = shutil.which("node") or "node"
 
@@ -248,6 +250,31 @@ def run_wrk(server, scen, seconds, tag, tmp):
             "rss_max_kb": rss["max"]}
 
 
+def proc_cpu_ticks(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])   # utime + stime
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def settle(live, limit=SETTLE_MAX):
+    """Wait until no server burns CPU in the background (a peer's garbage
+    collection after its run, emu's checkpointer), so that every run starts
+    on a quiet machine: below 2% of a core, summed over the servers, for
+    200 ms.  Returns the seconds waited; gives up after `limit`."""
+    hz = os.sysconf("SC_CLK_TCK")
+    t0 = time.monotonic()
+    while True:
+        before = sum(proc_cpu_ticks(s.proc.pid) for s in live if s.alive())
+        time.sleep(0.2)
+        after = sum(proc_cpu_ticks(s.proc.pid) for s in live if s.alive())
+        waited = time.monotonic() - t0
+        if (after - before) / hz < 0.2 * 0.02 or waited >= limit:
+            return waited
+
+
 def run_errors(r):
     if "fail" in r:
         return 1
@@ -348,6 +375,7 @@ def main():
 
         # 3. scenarios, interleaved across servers
         results = {}  # scenario -> server -> summary
+        settle_s = {}  # server -> seconds waited for a quiet machine before its runs
         work = tempfile.mkdtemp(prefix="bench-wrk-")
         for si, scen in enumerate(scenarios):
             name, proto = scen[0], scen[2]
@@ -362,6 +390,8 @@ def main():
                             runs[srv.name][0].get("first_error")):
                         continue  # the server lacks the operation: one run says so
                     secs = WARMUP if r < 0 else DURATION
+                    waited = settle(live)
+                    settle_s[srv.name] = settle_s.get(srv.name, 0.0) + waited
                     tag = "r%d%d%x" % (si, r + 1, int(time.time() * 1000) & 0xffffff)
                     try:
                         res = run_wrk(srv, scen, secs, tag, work)
@@ -377,6 +407,8 @@ def main():
                              for n, s in results[name].items())
             print("bench: %-15s %s" % (name, line), flush=True)
         shutil.rmtree(work, ignore_errors=True)
+        print("bench: waited for a quiet machine before runs: %s" % ", ".join(
+            "%s %.1f s" % (n, w) for n, w in settle_s.items()), flush=True)
         for srv in live:
             srv.hwm_kb = read_rss_kb(srv.proc.pid, "VmHWM") if srv.alive() else None
     finally:
