@@ -250,28 +250,29 @@ def run_wrk(server, scen, seconds, tag, tmp):
             "rss_max_kb": rss["max"]}
 
 
-def proc_cpu_ticks(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])   # utime + stime
-    except (OSError, ValueError, IndexError):
-        return 0
+def cpu_busy_idle():
+    """Busy and idle jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]                      # idle + iowait
+    return sum(v[:8]) - idle, idle
 
 
-def settle(live, limit=SETTLE_MAX):
-    """Wait until no server burns CPU in the background (a peer's garbage
-    collection after its run, emu's checkpointer), so that every run starts
-    on a quiet machine: below 2% of a core, summed over the servers, for
-    200 ms.  Returns the seconds waited; gives up after `limit`."""
-    hz = os.sysconf("SC_CLK_TCK")
+def settle(limit=SETTLE_MAX):
+    """Start every run on a quiet machine: write back dirty pages (os.sync:
+    the last run's database writes, whoever made them), then wait until
+    the whole machine is below 5% busy for 200 ms -- a peer's garbage
+    collection, emu's checkpointer or the kernel's writeback finishing
+    the previous run.  Returns the seconds waited; gives up after `limit`."""
     t0 = time.monotonic()
+    os.sync()
     while True:
-        before = sum(proc_cpu_ticks(s.proc.pid) for s in live if s.alive())
+        b0, i0 = cpu_busy_idle()
         time.sleep(0.2)
-        after = sum(proc_cpu_ticks(s.proc.pid) for s in live if s.alive())
+        b1, i1 = cpu_busy_idle()
         waited = time.monotonic() - t0
-        if (after - before) / hz < 0.2 * 0.02 or waited >= limit:
+        busy = (b1 - b0) / max(1, (b1 - b0) + (i1 - i0))
+        if busy < 0.05 or waited >= limit:
             return waited
 
 
@@ -293,6 +294,7 @@ def summarize(runs):
         s["items_s"] = med([r["items"] / (r["duration_us"] / 1e6) for r in good])
         s["p50_ms"] = med([r["p50_us"] / 1000.0 for r in good])
         s["p99_ms"] = med([r["p99_us"] / 1000.0 for r in good])
+        s["runs_req_s"] = [round(r["requests"] / (r["duration_us"] / 1e6)) for r in good]
     s["rss_max_kb"] = max([r.get("rss_max_kb") or 0 for r in runs] or [0])
     s["valid"] = bool(good) and len(good) == len(runs) and s["errors"] == 0 \
         and s.get("items_s", 0) > 0
@@ -390,7 +392,7 @@ def main():
                             runs[srv.name][0].get("first_error")):
                         continue  # the server lacks the operation: one run says so
                     secs = WARMUP if r < 0 else DURATION
-                    waited = settle(live)
+                    waited = settle()
                     settle_s[srv.name] = settle_s.get(srv.name, 0.0) + waited
                     tag = "r%d%d%x" % (si, r + 1, int(time.time() * 1000) & 0xffffff)
                     try:
@@ -476,7 +478,8 @@ def report(servers, scenarios, results, elapsed):
     print("-" * len(hdr))
     for scen in scenarios:
         for n, s in results.get(scen[0], {}).items():
-            note = "" if s["valid"] else "INVALID: " + str(s.get("first_error") or "no requests")
+            note = ("runs " + " ".join(fmt_num(x) for x in s.get("runs_req_s", [])) + " req/s"
+                    if s["valid"] else "INVALID: " + str(s.get("first_error") or "no requests"))
             print("%-15s %-14s %10s %11s %8s %8s %7s  %s" % (
                 scen[0], n, fmt_num(s.get("req_s")), fmt_num(s.get("items_s")),
                 fmt_num(s.get("p50_ms"), 2), fmt_num(s.get("p99_ms"), 2), s["errors"],
