@@ -89,10 +89,23 @@ struct store_ddb_cache {
     } e[STORE_DDB_CACHE_MAX];
 };
 
+/* "account\x1fregion\x1fname", truncated to len - 1 bytes.  Built by hand:
+ * snprintf was 2% of the writer's time, once per write job. */
 static void store_ddb_cache_key(char *buf, size_t len, const char *account, const char *region,
                                 const char *name)
 {
-    snprintf(buf, len, "%s\x1f%s\x1f%s", account, region, name);
+    const char *part[3] = {account, region, name};
+    size_t n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (i > 0 && n + 1 < len)
+            buf[n++] = '\x1f';
+        size_t m = strlen(part[i]);
+        if (m > len - 1 - n)
+            m = len - 1 - n;
+        memcpy(buf + n, part[i], m);
+        n += m;
+    }
+    buf[n] = '\0';
 }
 
 void store_ddb_cache_clear(store_conn *c)
