@@ -55,13 +55,15 @@ struct store {
     store_conn *pool[STORE_READERS];
     unsigned long commits, jobs;
     int wal_frames;             /* frames in the WAL after the last commit */
-    /* The checkpointer (see store_ckpt_main): its own connection and
-     * thread, woken through ckpt_cv; all below under ckpt_mu. */
+    /* The checkpointer (see store_ckpt_main): its own connection, opened
+     * by its thread on the first pass, and thread, woken through ckpt_cv;
+     * all below under ckpt_mu. */
     store_conn *ckpt;
     pthread_t ckpt_thread;
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;     /* wanted, stopping, or a pass finished */
     bool ckpt_wanted, ckpt_running, ckpt_stopping, ckpt_started;
+    bool sync_full;             /* store_sync_full: the checkpointer's fsyncs too */
     int wal_copied;             /* frames of the WAL copied to the database */
     /* Bumped after a commit that changed the catalog (or a failed commit):
      * connections drop their catalog caches when they see a new value.
@@ -340,6 +342,25 @@ static int store_checkpoint(store_conn *c)
  * commits instead.  It cannot restart the WAL while the writer keeps
  * appending, which is why the writer finishes the job at
  * STORE_WAL_RESTART (store_wal_after_commit). */
+/* The checkpointer's connection, opened on its first pass rather than at
+ * start-up (emu answers sooner).  On failure the passes do nothing and the
+ * writer copies the WAL itself at twice STORE_WAL_RESTART. */
+static int store_ckpt_conn(store_t *s, bool full)
+{
+    if (s->ckpt != NULL)
+        return 0;
+    err_t err = {0};
+    if ((s->ckpt = store_conn_open(s, true, &err)) == NULL ||
+        (full && store_exec(s->ckpt, "PRAGMA synchronous=FULL", &err) != 0)) {
+        log_error("store: checkpointer: %s", err.msg);
+        store_conn_close(s->ckpt);
+        s->ckpt = NULL;
+        err_clear(&err);
+        return -1;
+    }
+    return 0;
+}
+
 static void *store_ckpt_main(void *arg)
 {
     store_t *s = arg;
@@ -352,8 +373,9 @@ static void *store_ckpt_main(void *arg)
             break;
         s->ckpt_wanted = false;
         s->ckpt_running = true;
+        bool full = s->sync_full;
         pthread_mutex_unlock(&s->ckpt_mu);
-        int done = store_checkpoint(s->ckpt);
+        int done = store_ckpt_conn(s, full) == 0 ? store_checkpoint(s->ckpt) : 0;
         pthread_mutex_lock(&s->ckpt_mu);
         s->ckpt_running = false;
         if (done > s->wal_copied)
@@ -535,8 +557,6 @@ int store_open(const char *path, store_t **out, err_t *err)
         goto fail;
     if (s->path != NULL) {
         sqlite3_wal_hook(s->writer->db, store_wal_hook, s);
-        if ((s->ckpt = store_conn_open(s, true, err)) == NULL)
-            goto fail;
         if (pthread_create(&s->ckpt_thread, NULL, store_ckpt_main, s) != 0) {
             err_set(err, ERR_INTERNAL, "cannot start the checkpointer thread");
             goto fail;
@@ -579,13 +599,15 @@ void store_close(store_t *s)
 
 int store_sync_full(store_t *s, err_t *err)
 {
-    /* Called before the first request: the writer thread is idle, and so
-     * is the checkpointer (whose setting decides its fsyncs). */
+    /* Called before the first request: the writer thread is idle, and the
+     * checkpointer has not opened its connection yet (it reads the flag
+     * when it does: its setting decides its fsyncs). */
     if (s->path == NULL)
         return 0;
-    if (store_exec(s->writer, "PRAGMA synchronous=FULL", err) != 0)
-        return -1;
-    return store_exec(s->ckpt, "PRAGMA synchronous=FULL", err);
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->sync_full = true;
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return store_exec(s->writer, "PRAGMA synchronous=FULL", err);
 }
 
 void store_stats(store_t *s, unsigned long *commits, unsigned long *jobs)
