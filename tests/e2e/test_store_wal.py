@@ -6,15 +6,17 @@ import os
 import signal
 import threading
 
+import pytest
 from test_ddb_basic import make_table
 
 FRAME = 4096 + 24          # a WAL frame: page plus frame header
 WAL_RESTART = 8000         # STORE_WAL_RESTART in src/emu/store.c
 
 
-def test_wal_is_copied_while_writing_and_stays_bounded(emu_factory, tmp_path):
+@pytest.mark.parametrize("sync", ["normal", "full"])
+def test_wal_is_copied_while_writing_and_stays_bounded(emu_factory, tmp_path, sync):
     db = str(tmp_path / "emu.db")
-    e = emu_factory(db=db)
+    e = emu_factory(args=["--sync", sync], db=db)
     ddb = e.client("dynamodb")
     make_table(ddb)
     blob = "x" * 12000
