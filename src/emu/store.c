@@ -21,8 +21,8 @@
  * WAL back into the database once STORE_WAL_COPY frames are not copied
  * yet.  Once the WAL holds STORE_WAL_RESTART frames it copies whatever is
  * new, and the writer copies the last STORE_WAL_TAIL or fewer itself so
- * that the WAL starts again from its beginning (at twice the size, it
- * stops waiting for a short tail). */
+ * that the WAL starts again from its beginning (at twice the size, the
+ * writer copies whatever is left). */
 #define STORE_WAL_COPY 1000
 #define STORE_WAL_RESTART 8000
 #define STORE_WAL_TAIL 256
@@ -335,13 +335,6 @@ static int store_checkpoint(store_conn *c)
     return rc == SQLITE_OK && done > 0 ? done : 0;
 }
 
-/* The checkpointer thread.  Copying a thousand frames and the fsyncs took
- * the writer ~6 ms, every 1,000 frames under load: 13% of its time with
- * every queued write waiting (put_cond, 114 checkpoints in 5.5 s).  A
- * PASSIVE checkpoint on another connection runs beside the writer's
- * commits instead.  It cannot restart the WAL while the writer keeps
- * appending, which is why the writer finishes the job at
- * STORE_WAL_RESTART (store_wal_after_commit). */
 /* The checkpointer's connection, opened on its first pass rather than at
  * start-up (emu answers sooner).  On failure the passes do nothing and the
  * writer copies the WAL itself at twice STORE_WAL_RESTART. */
@@ -361,6 +354,13 @@ static int store_ckpt_conn(store_t *s, bool full)
     return 0;
 }
 
+/* The checkpointer thread.  Copying a thousand frames and the fsyncs took
+ * the writer ~6 ms, every 1,000 frames under load: 13% of its time with
+ * every queued write waiting (put_cond, 114 checkpoints in 5.5 s).  A
+ * PASSIVE checkpoint on another connection runs beside the writer's
+ * commits instead.  It cannot restart the WAL while the writer keeps
+ * appending, which is why the writer finishes the job at
+ * STORE_WAL_RESTART (store_wal_after_commit). */
 static void *store_ckpt_main(void *arg)
 {
     store_t *s = arg;
