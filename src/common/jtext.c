@@ -154,15 +154,22 @@ void jtext_puts(jtext_buf *b, const char *s)
     jtext_put(b, s, strlen(s));
 }
 
-void jtext_put_uint(jtext_buf *b, size_t v)
+size_t jtext_uint(char *out, uint64_t v)
 {
-    char d[24];
+    char d[JTEXT_UINT_MAX];
     size_t i = sizeof d;
     do {
         d[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    jtext_put(b, d + i, sizeof d - i);
+    memcpy(out, d + i, sizeof d - i);
+    return sizeof d - i;
+}
+
+void jtext_put_uint(jtext_buf *b, size_t v)
+{
+    char d[JTEXT_UINT_MAX];
+    jtext_put(b, d, jtext_uint(d, v));
 }
 
 char *jtext_finish(jtext_buf *b, size_t *len)

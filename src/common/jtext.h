@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 /* The text of v, NUL-terminated, its length in *len (may be NULL); NULL
@@ -41,6 +42,10 @@ void jtext_grow(jtext_buf *b, size_t n);
 char *jtext_room(jtext_buf *b, size_t n);
 /* Decimal text of v. */
 void jtext_put_uint(jtext_buf *b, size_t v);
+/* The decimal digits of v into out (room for JTEXT_UINT_MAX; no NUL);
+ * returns their count.  For text that is not a jtext_buf (headers, ids). */
+#define JTEXT_UINT_MAX 20
+size_t jtext_uint(char *out, uint64_t v);
 /* The NUL-terminated text (caller frees), its length in *len (may be
  * NULL); NULL when an allocation failed.  b is empty afterwards. */
 char *jtext_finish(jtext_buf *b, size_t *len);

@@ -43,13 +43,9 @@ static void svc_reply(const svc *s, http_resp *resp, int status, char *body)
     http_resp_body(resp, status, s->content_type, body, len);
     http_resp_header(resp, "x-amzn-RequestId", rid);
     if (s->crc32) {
-        char crc[16], *p = crc + sizeof crc;
-        uint32_t v = crc32_compute(body, len);
-        *--p = '\0';
-        do
-            *--p = (char)('0' + v % 10);
-        while ((v /= 10) != 0);
-        http_resp_header(resp, "x-amz-crc32", p);
+        char crc[JTEXT_UINT_MAX + 1];
+        crc[jtext_uint(crc, crc32_compute(body, len))] = '\0';
+        http_resp_header(resp, "x-amz-crc32", crc);
     }
 }
 

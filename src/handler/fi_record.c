@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/jtext.h"
 #include "../common/sigv4.h"
 #include "fi_json.h"
 
@@ -98,19 +99,6 @@ static int opt_number(rp *p, size_t obj, const char *key, int plain, char buf[64
     return 0;
 }
 
-static size_t put_uint(char *o, size_t v)
-{
-    char d[24];
-    size_t i = sizeof d, n;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    n = sizeof d - i;
-    memcpy(o, d + i, n);
-    return n;
-}
-
 void fi_sighting_id(const char *stream_arn, const char *seq, size_t face, size_t match,
                     char out[33])
 {
@@ -130,9 +118,9 @@ void fi_sighting_id(const char *stream_arn, const char *seq, size_t face, size_t
         buf[len++] = '\n';
         memcpy(buf + len, seq, ls), len += ls;
         buf[len++] = '\n';
-        len += put_uint(buf + len, face);
+        len += jtext_uint(buf + len, face);
         buf[len++] = '\n';
-        len += put_uint(buf + len, match);
+        len += jtext_uint(buf + len, match);
         sigv4_sha256_hex(buf, len, hex);
         if (buf != stack)
             free(buf);
@@ -336,8 +324,8 @@ static void item_attrs(const fi_sighting *s, const fi_rec *r, attr_fn fn, void *
     const fi_kctx *k = &r->k;
     const fi_face *d = &r->faces[s->face];
     char idx[2][24];
-    idx[0][put_uint(idx[0], s->face)] = '\0';
-    idx[1][put_uint(idx[1], s->match)] = '\0';
+    idx[0][jtext_uint(idx[0], s->face)] = '\0';
+    idx[1][jtext_uint(idx[1], s->match)] = '\0';
     const struct {
         const char *name;
         char type;

@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -91,11 +93,40 @@ static void test_random_values(void **state)
         same_as_jansson(random_value(&seed, 0));
 }
 
+/* jtext_uint and jtext_put_uint against printf, at the edges and at
+ * random 64-bit values. */
+static void test_uint_digits(void **state)
+{
+    (void)state;
+    uint64_t fixed[] = {0, 7, 9, 10, 99, 100, 4294967295u, 4294967296u, UINT64_MAX - 1,
+                        UINT64_MAX};
+    uint64_t seed = 88172645463325252ull;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed + 2000; i++) {
+        uint64_t v = fixed[i < sizeof fixed / sizeof *fixed ? i : 0];
+        if (i >= sizeof fixed / sizeof *fixed) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            v = seed >> (seed % 64);
+        }
+        char want[32], got[JTEXT_UINT_MAX + 1];
+        snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+        size_t n = jtext_uint(got, v);
+        got[n] = '\0';
+        assert_string_equal(got, want);
+        jtext_buf b = {0};
+        jtext_put_uint(&b, (size_t)v);
+        char *text = jtext_finish(&b, &n);
+        assert_non_null(text);
+        assert_string_equal(text, want);
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_cases),
         cmocka_unit_test(test_random_values),
+        cmocka_unit_test(test_uint_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
