@@ -166,6 +166,27 @@ size_t jtext_uint(char *out, uint64_t v)
     return sizeof d - i;
 }
 
+void jtext_put_ms(jtext_buf *b, int64_t ms, bool trim)
+{
+    uint64_t a = ms < 0 ? 0 - (uint64_t)ms : (uint64_t)ms;
+    char t[1 + JTEXT_UINT_MAX + 4];
+    size_t n = 0;
+    if (ms < 0)
+        t[n++] = '-';
+    n += jtext_uint(t + n, a / 1000);
+    unsigned frac = (unsigned)(a % 1000);
+    if (frac != 0 || trim) {
+        size_t dot = n;
+        t[n++] = '.';
+        t[n++] = (char)('0' + frac / 100);
+        t[n++] = (char)('0' + frac / 10 % 10);
+        t[n++] = (char)('0' + frac % 10);
+        while (trim && n > dot + 2 && t[n - 1] == '0')
+            n--;
+    }
+    jtext_put(b, t, n);
+}
+
 void jtext_put_uint(jtext_buf *b, size_t v)
 {
     char d[JTEXT_UINT_MAX];

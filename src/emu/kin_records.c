@@ -313,24 +313,6 @@ typedef struct kin_get_ctx {
     size_t len;
 } kin_get_ctx;
 
-/* Arrival time as epoch seconds with milliseconds, exact in decimal (the
- * number a jansson real would carry, without formatting a double):
- * whole seconds alone, else three decimals. */
-static void kin_time_text(jtext_buf *b, int64_t ms)
-{
-    if (ms < 0) { /* never stored; kept exact all the same */
-        jtext_put(b, "-", 1);
-        ms = -ms;
-    }
-    jtext_put_uint(b, (size_t)(ms / 1000));
-    int frac = (int)(ms % 1000);
-    if (frac != 0) {
-        char t[4] = {'.', (char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
-                     (char)('0' + frac % 10)};
-        jtext_put(b, t, 4);
-    }
-}
-
 /* The Records array's elements as text: Data is base64-encoded in place
  * and needs no escaping, nor do sequence numbers; partition keys are
  * escaped as jansson would. */
@@ -351,7 +333,9 @@ static int kin_records_text(const kin_readout *o, kin_get_ctx *g, err_t *err)
         jtext_puts(&b, &",{\"SequenceNumber\":\""[i == 0]);
         jtext_puts(&b, r->seq);
         jtext_puts(&b, "\",\"ApproximateArrivalTimestamp\":");
-        kin_time_text(&b, r->arrival_ms);
+        /* Epoch seconds, exact in decimal: whole seconds alone, else
+         * three decimals (the value a jansson real would carry). */
+        jtext_put_ms(&b, r->arrival_ms, false);
         jtext_puts(&b, ",\"Data\":\"");
         char *at = jtext_room(&b, BASE64_ENCODED_LEN(r->data_len));
         if (at != NULL)

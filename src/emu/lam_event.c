@@ -35,14 +35,7 @@ static void lam_event_time(jtext_buf *b, int64_t ms)
             jtext_put(b, ".0", 2);
         return;
     }
-    jtext_put_uint(b, (size_t)(ms / 1000));
-    int frac = (int)(ms % 1000);
-    char t[4] = {'.', (char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
-                 (char)('0' + frac % 10)};
-    size_t n = 4;
-    while (n > 2 && t[n - 1] == '0')
-        n--;
-    jtext_put(b, t, n);
+    jtext_put_ms(b, ms, true);
 }
 
 /* name (with its quotes, colon and leading comma) and a string value. */

@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,12 +122,44 @@ static void test_uint_digits(void **state)
     }
 }
 
+/* jtext_put_ms in both styles, table-driven. */
+static void test_ms(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t ms;
+        bool trim;
+        const char *want;
+    } cases[] = {
+        {0, false, "0"},
+        {0, true, "0.0"},
+        {1500, false, "1.500"},
+        {1500, true, "1.5"},
+        {1000, true, "1.0"},
+        {1001, true, "1.001"},
+        {1010, false, "1.010"},
+        {-1500, false, "-1.500"},
+        {1700000000123, false, "1700000000.123"},
+        {1700000000120, true, "1700000000.12"},
+        {INT64_MIN, false, "-9223372036854775.808"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        jtext_buf b = {0};
+        jtext_put_ms(&b, cases[i].ms, cases[i].trim);
+        char *text = jtext_finish(&b, NULL);
+        assert_non_null(text);
+        assert_string_equal(text, cases[i].want);
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_cases),
         cmocka_unit_test(test_random_values),
         cmocka_unit_test(test_uint_digits),
+        cmocka_unit_test(test_ms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
