@@ -102,9 +102,6 @@ int store_ddb_table_delete(store_conn *c, int64_t id, err_t *err);
  * whether more exist): a new array of strings. */
 json_t *store_ddb_table_names(store_conn *c, const char *account, const char *region,
                               const char *after, int limit, err_t *err);
-/* The stored item (new object) or NULL; *found tells which. */
-int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
-                       const unsigned char *pk, size_t pk_len, json_t **item, err_t *err);
 /* The base-table row at k: its rowid (0 when absent), stored size and,
  * when item is not NULL, the parsed item (new object). */
 int store_ddb_item_find(store_conn *c, int64_t tbl, const ddb_key *k, json_t **item,

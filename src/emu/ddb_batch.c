@@ -374,11 +374,8 @@ static int ddb_batch_write_one(store_conn *c, const ddb_table *t, json_t *wr, dd
         goto out;
     if ((put != NULL || old.found) && ddb_item_write(c, t, k, &old, put, NULL, size, err) != 0)
         goto out;
-    /* Each put counts as a PutItem: the larger of the old and new item. */
-    size_t bytes = put ? size : 0;
-    if (old.found && old.size > bytes)
-        bytes = old.size;
-    *units += ddb_units(bytes, true, true);
+    /* Each put counts as a PutItem, each delete as a DeleteItem. */
+    *units += ddb_units(ddb_write_bytes(&old, size), true, true);
     rc = 0;
 out:
     json_decref(old.item);

@@ -74,11 +74,9 @@ static json_t *ddb_write_response(ddb_item_job *j, const char *rv, json_t *updat
         json_object_set_new(out, "Attributes", attrs);
     else
         json_decref(attrs);
-    /* A write consumes by the larger of the item before and after it
-     * (a delete: the item before; j->size is 0 then). */
-    size_t bytes = j->old.found && j->old.size > j->size ? j->old.size : j->size;
+    /* A delete's j->size is 0: it counts by the item before it. */
     json_t *cc = ddb_consumed(j->req, json_string_value(json_object_get(j->req, "TableName")),
-                              ddb_units(bytes, true, true), true);
+                              ddb_units(ddb_write_bytes(&j->old, j->size), true, true), true);
     if (cc != NULL)
         json_object_set_new(out, "ConsumedCapacity", cc);
     return out;

@@ -30,6 +30,10 @@ typedef struct ddb_old {
                         item and looks only when the key is taken */
 } ddb_old;
 
+/* The bytes a write consumes capacity by, as DynamoDB counts them: the
+ * larger of the item before it (old, when found) and after it (size, its
+ * av_item_size; 0 for a delete). */
+size_t ddb_write_bytes(const ddb_old *old, size_t size);
 /* Find the item at k; parse it only when `parse` (a condition, the old
  * attributes in the response or index rows need it): otherwise the row's
  * stored size and rowid are all a write needs. */

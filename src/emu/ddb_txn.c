@@ -412,9 +412,8 @@ static int ddb_txn_apply(ddb_txn_job *j, store_conn *c, ddb_txn_op *op, err_t *e
     if (!j->failed && op->kind != TXN_CHECK && (old.found || item != NULL) &&
         ddb_item_write(c, &op->t, &op->k, &old, item, NULL, size, err) != 0)
         goto out;
-    /* Writes count the larger of the item before and after them. */
-    size_t bytes = old.found && old.size > size ? old.size : size;
-    ddb_txn_units(j, op->t.name, 2 * ddb_units(bytes, op->kind != TXN_CHECK, true));
+    ddb_txn_units(j, op->t.name,
+                  2 * ddb_units(ddb_write_bytes(&old, size), op->kind != TXN_CHECK, true));
     rc = 0;
 out:
     json_decref(old.item);

@@ -13,7 +13,9 @@
 int ddb_item_load(store_conn *c, const ddb_table *t, const ddb_key *k, json_t **item,
                   err_t *err)
 {
-    return store_ddb_item_get(c, t->id, 0, k, NULL, 0, item, err);
+    int64_t rowid;
+    size_t size;
+    return store_ddb_item_find(c, t->id, k, item, &rowid, &size, err);
 }
 
 int ddb_item_find(store_conn *c, const ddb_table *t, const ddb_key *k, bool parse,
@@ -25,6 +27,11 @@ int ddb_item_find(store_conn *c, const ddb_table *t, const ddb_key *k, bool pars
         return -1;
     old->found = old->rowid != 0;
     return 0;
+}
+
+size_t ddb_write_bytes(const ddb_old *old, size_t size)
+{
+    return old->found && old->size > size ? old->size : size;
 }
 
 int ddb_item_check(const ddb_table *t, json_t *item, size_t size, ddb_key *key, err_t *err)
@@ -103,7 +110,7 @@ static int ddb_index_row(store_conn *c, const ddb_table *t, const ddb_index *ix,
  * INSERT OR IGNORE finds that out and writes them in one statement.  1
  * when the key is taken: old is filled in (unparsed) for the caller. */
 int ddb_item_insert(store_conn *c, const ddb_table *t, const ddb_key *k, ddb_old *old,
-                           const char *text, size_t size, err_t *err)
+                    const char *text, size_t size, err_t *err)
 {
     int rc = store_ddb_item_insert(c, t->id, k, text, size, err);
     if (rc == 0)

@@ -304,28 +304,6 @@ json_t *store_ddb_table_names(store_conn *c, const char *account, const char *re
     return names;
 }
 
-int store_ddb_item_get(store_conn *c, int64_t tbl, int idx, const ddb_key *k,
-                       const unsigned char *pk, size_t pk_len, json_t **item, err_t *err)
-{
-    sqlite3_stmt *st = store_stmt(
-        c, "SELECT body FROM ddb_items WHERE tbl = ?1 AND idx = ?2 AND hk = ?4 "
-           "AND rk = ?5 AND pk = ?6", err);
-    if (st == NULL)
-        return -1;
-    store_ddb_bind_row(st, tbl, idx, k, pk, pk_len);
-    *item = NULL;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return store_fail(c, err);
-    *item = jload_stored((const char *)sqlite3_column_text(st, 0),
-                         (size_t)sqlite3_column_bytes(st, 0));
-    if (*item == NULL)
-        return err_set(err, ERR_INTERNAL, "corrupt item");
-    return 0;
-}
-
 int store_ddb_item_find(store_conn *c, int64_t tbl, const ddb_key *k, json_t **item,
                         int64_t *rowid, size_t *size, err_t *err)
 {
