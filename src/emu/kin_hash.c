@@ -1,7 +1,8 @@
 /*
  * kin_hash.c - Kinesis arithmetic with no I/O: the clock, 128-bit hash
  * keys (decimal parse/format, MD5 routing, even shard ranges), sequence
- * numbers, shard ids and shard iterators.
+ * numbers, shard ids, shard iterators, and the big-endian fields of
+ * iterators and of record chunks (store_kin_rec.c).
  *
  * Iterators are base64 of a fixed 54-byte record: magic, version, stream
  * id, shard index, position, issue time, a process-wide nonce (so every
@@ -184,13 +185,13 @@ int kin_shard_id_parse(const char *s)
 static const unsigned char kin_iter_key[] = "emu-kinesis-shard-iterator-v1";
 static atomic_uint kin_iter_nonce;
 
-static void kin_be_put(unsigned char *p, uint64_t v, int n)
+void kin_be_put(unsigned char *p, uint64_t v, int n)
 {
     for (int i = n - 1; i >= 0; i--, v >>= 8)
         p[i] = (unsigned char)v;
 }
 
-static uint64_t kin_be_get(const unsigned char *p, int n)
+uint64_t kin_be_get(const unsigned char *p, int n)
 {
     uint64_t v = 0;
     for (int i = 0; i < n; i++)

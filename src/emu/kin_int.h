@@ -51,6 +51,9 @@ kin_u128 kin_hash_key(const char *pk, size_t len);
 /* Shard i of n splitting 0..2^128-1 evenly: start = i*floor(2^128/n),
  * end = next start - 1, the last shard ends at 2^128-1. */
 void kin_hash_range(int i, int n, kin_u128 *start, kin_u128 *end);
+/* v as n big-endian bytes at p, and back (iterators, record chunks). */
+void kin_be_put(unsigned char *p, uint64_t v, int n);
+uint64_t kin_be_get(const unsigned char *p, int n);
 
 /* --- sequence numbers (kin_hash.c) ---
  * "49" + 14-digit stream id + 8-digit shard index + 32-digit counter:

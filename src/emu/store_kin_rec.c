@@ -34,29 +34,13 @@ const char store_schema_kin_rec[] =
     "CREATE UNIQUE INDEX IF NOT EXISTS kin_chunk_seq ON kin_chunk (stream, shard, last_seq);"
     "CREATE INDEX IF NOT EXISTS kin_chunk_time ON kin_chunk (stream, arrival_ms);";
 
-static void kin_rec_put_be(unsigned char *p, uint64_t v, int bytes)
-{
-    for (int i = bytes - 1; i >= 0; i--) {
-        p[i] = (unsigned char)v;
-        v >>= 8;
-    }
-}
-
-static uint64_t kin_rec_get_be(const unsigned char *p, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* Append one record to a chunk blob at p; returns the bytes written. */
 static size_t kin_rec_pack(unsigned char *p, uint64_t counter, const char *pk, size_t pk_len,
                            const unsigned char *data, size_t len)
 {
-    kin_rec_put_be(p, counter, 8);
-    kin_rec_put_be(p + 8, pk_len, 4);
-    kin_rec_put_be(p + 12, len, 4);
+    kin_be_put(p, counter, 8);
+    kin_be_put(p + 8, pk_len, 4);
+    kin_be_put(p + 12, len, 4);
     memcpy(p + KIN_REC_HEAD, pk, pk_len);
     p[KIN_REC_HEAD + pk_len] = '\0';
     if (len > 0)
@@ -118,9 +102,9 @@ static int kin_chunk_walk(kin_rec_walk *w, int64_t arrival, const unsigned char 
     while (p < end) {
         if ((size_t)(end - p) < KIN_REC_HEAD)
             goto damaged;
-        uint64_t counter = kin_rec_get_be(p, 8);
-        size_t pk_len = (size_t)kin_rec_get_be(p + 8, 4);
-        size_t dlen = (size_t)kin_rec_get_be(p + 12, 4);
+        uint64_t counter = kin_be_get(p, 8);
+        size_t pk_len = (size_t)kin_be_get(p + 8, 4);
+        size_t dlen = (size_t)kin_be_get(p + 12, 4);
         if ((size_t)(end - p) - KIN_REC_HEAD < pk_len + 1 + dlen ||
             p[KIN_REC_HEAD + pk_len] != '\0')
             goto damaged;
