@@ -1,6 +1,6 @@
 /*
- * digest.c - SHA-256 and MD5 fetched once, and HMAC-SHA256 over the
- * fetched SHA-256 (see digest.h for why).
+ * digest.c - SHA-256 and MD5 fetched once, HMAC-SHA256 over the fetched
+ * SHA-256 (see digest.h for why), and digests as lower-case hex.
  *
  * HMAC is written out (RFC 2104: H(K^opad || H(K^ipad || m))) because
  * libcrypto's one-shot HMAC() goes through EVP_Q_mac, which fetches "HMAC"
@@ -39,6 +39,16 @@ const EVP_MD *digest_md5(void)
 {
     pthread_once(&digest_once, digest_fetch);
     return digest_md5_md;
+}
+
+void digest_hex(const unsigned char *d, size_t n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[2 * n] = '\0';
 }
 
 /* One H(pad(K) || a || b) round of HMAC, in ctx. */

@@ -27,5 +27,8 @@ const EVP_MD *digest_md5(void);
  * 0, or -1 when libcrypto fails (out of memory); out is then undefined. */
 int digest_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
                        unsigned char out[32]);
+/* d[0..n) as lower-case hex into out (2n + 1 bytes, NUL-terminated), as
+ * SigV4 writes hashes and signatures. */
+void digest_hex(const unsigned char *d, size_t n, char *out);
 
 #endif

@@ -63,16 +63,6 @@ static int sb_finish(sbuf *b, char **out)
 
 /* ---- hashing --------------------------------------------------------- */
 
-static void hex_encode(const unsigned char *d, size_t n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[d[i] >> 4];
-        out[2 * i + 1] = hx[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 void sigv4_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
@@ -80,7 +70,7 @@ void sigv4_sha256_hex(const void *data, size_t len, char out[65])
      * and every sighting id (see digest.h). */
     if (!EVP_Digest(len ? data : (const void *)"", len, md, NULL, digest_sha256(), NULL))
         SHA256(len ? data : (const void *)"", len, md);
-    hex_encode(md, sizeof md, out);
+    digest_hex(md, sizeof md, out);
 }
 
 static int hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
@@ -422,7 +412,7 @@ int sigv4_sign(const sigv4_request *req, const sigv4_credentials *cred, const ch
         signing_key(cred->secret_access_key, amz_date, region, service, key) < 0 ||
         hmac(key, sizeof key, sts, sig) < 0)
         goto out;
-    hex_encode(sig, sizeof sig, sighex);
+    digest_hex(sig, sizeof sig, sighex);
     sb_add(&b, "AWS4-HMAC-SHA256 Credential=");
     sb_add(&b, cred->access_key_id);
     sb_addc(&b, '/');

@@ -16,16 +16,6 @@
 
 #include "common/digest.h"
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[d[i] >> 4];
-        out[2 * i + 1] = hx[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static void test_known_digests(void **state)
 {
     (void)state;
@@ -48,7 +38,7 @@ static void test_known_digests(void **state)
         const EVP_MD *alg = cases[i].md5 ? digest_md5() : digest_sha256();
         assert_non_null(alg);
         assert_true(EVP_Digest(cases[i].in, strlen(cases[i].in), md, &n, alg, NULL));
-        hex(md, n, out);
+        digest_hex(md, n, out);
         assert_string_equal(out, cases[i].hex);
     }
     /* fetched once: the same object every time */
@@ -113,7 +103,7 @@ static void test_hmac_rfc4231(void **state)
         char out[65];
         assert_int_equal(digest_hmac_sha256(cases[i].key, cases[i].klen, cases[i].data,
                                             cases[i].n, mac), 0);
-        hex(mac, sizeof mac, out);
+        digest_hex(mac, sizeof mac, out);
         assert_string_equal(out, cases[i].hex);
     }
 }
