@@ -12,6 +12,7 @@
  * itself so that their text cannot differ.
  */
 #include "jtext.h"
+#include "base64.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +50,11 @@ void jtext_grow(jtext_buf *b, size_t n)
     jtext_reserve(b, n);
 }
 
-char *jtext_room(jtext_buf *b, size_t n)
+void jtext_put_base64(jtext_buf *b, const unsigned char *data, size_t len)
 {
-    if (!jtext_reserve(b, n))
-        return NULL;
-    b->len += n;
-    return b->p + b->len - n;
+    size_t n = BASE64_ENCODED_LEN(len);
+    if (jtext_reserve(b, n))
+        b->len += base64_encode_to(b->p + b->len, data, len);
 }
 
 static void jtext_char(jtext_buf *b, char c)

@@ -37,9 +37,9 @@ void jtext_put_string(jtext_buf *b, const char *s, size_t n);
 /* Make room for n more bytes at once: one allocation where appends would
  * double the buffer several times (large texts whose size is known). */
 void jtext_grow(jtext_buf *b, size_t n);
-/* Append n bytes for the caller to fill (text that needs no escaping,
- * such as base64 written in place); NULL once the buffer has failed. */
-char *jtext_room(jtext_buf *b, size_t n);
+/* The base64 encoding of data[0..len), written in place (it needs no
+ * escaping): no intermediate string for record data. */
+void jtext_put_base64(jtext_buf *b, const unsigned char *data, size_t len);
 /* Decimal text of v. */
 void jtext_put_uint(jtext_buf *b, size_t v);
 /* The decimal digits of v into out (room for JTEXT_UINT_MAX; no NUL);

@@ -337,9 +337,7 @@ static int kin_records_text(const kin_readout *o, kin_get_ctx *g, err_t *err)
          * three decimals (the value a jansson real would carry). */
         jtext_put_ms(&b, r->arrival_ms, false);
         jtext_puts(&b, ",\"Data\":\"");
-        char *at = jtext_room(&b, BASE64_ENCODED_LEN(r->data_len));
-        if (at != NULL)
-            base64_encode_to(at, r->data, r->data_len);
+        jtext_put_base64(&b, r->data, r->data_len);
         jtext_puts(&b, "\",\"PartitionKey\":");
         jtext_put_string(&b, r->partition_key, strlen(r->partition_key));
         jtext_put(&b, "}", 1);

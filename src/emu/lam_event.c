@@ -63,9 +63,7 @@ char *lam_event_kinesis(const lam_event_src *src, const kin_record *r, size_t n,
         lam_event_member(&b, ",\"partitionKey\":", r[i].partition_key ? r[i].partition_key : "");
         lam_event_member(&b, ",\"sequenceNumber\":", r[i].seq);
         jtext_puts(&b, ",\"data\":\"");
-        char *at = jtext_room(&b, BASE64_ENCODED_LEN(r[i].data_len));
-        if (at != NULL)
-            base64_encode_to(at, r[i].data, r[i].data_len);
+        jtext_put_base64(&b, r[i].data, r[i].data_len);
         jtext_puts(&b, "\",\"approximateArrivalTimestamp\":");
         lam_event_time(&b, r[i].arrival_ms);
         jtext_puts(&b, "},\"eventSource\":\"aws:kinesis\",\"eventVersion\":\"1.0\"");

@@ -1,1 +1,1 @@
-DEPS_test_jtext := src/common/jtext.c
+DEPS_test_jtext := src/common/jtext.c src/common/base64.c
