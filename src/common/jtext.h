@@ -46,10 +46,10 @@ void jtext_put_uint(jtext_buf *b, size_t v);
  * returns their count.  For text that is not a jtext_buf (headers, ids). */
 #define JTEXT_UINT_MAX 20
 size_t jtext_uint(char *out, uint64_t v);
-/* Milliseconds as decimal seconds, exact (what a double of ms / 1000
- * prints as, without formatting one).  trim: the fraction without its
- * trailing zeros but at least one digit ("12.5", "12.0"); else three
- * digits, or none when whole ("12.500", "12"). */
+/* Milliseconds as decimal seconds, exact, without formatting a double.
+ * trim: the fraction without its trailing zeros but at least one digit
+ * ("12.5", "12.0"), as jansson printed ms / 1000.0; else three digits, or
+ * none when whole ("12.500", "12"). */
 void jtext_put_ms(jtext_buf *b, int64_t ms, bool trim);
 /* The NUL-terminated text (caller frees), its length in *len (may be
  * NULL); NULL when an allocation failed.  b is empty afterwards. */
